@@ -1,0 +1,46 @@
+import { Bool, DateDay, Field, Float64, Int64, TimeUnit, Timestamp, Utf8, type DataType as ArrowType } from 'apache-arrow';
+import type { DataType } from '../schema/data-types.js';
+import type { ColumnSchema } from '../schema/table-schema.js';
+
+/** Field metadata key that carries the notionflow {@link DataType} of an Arrow field (`json` and `text` are both Utf8). */
+export const DATA_TYPE_METADATA_KEY = 'notionflow.type';
+
+/**
+ * The Arrow type of each notionflow data type.
+ * timestamp → Timestamp(µs, "UTC"); date → Date32 (days); json → Utf8 (marked in field metadata).
+ */
+export function arrowTypeOf(dataType: DataType): ArrowType {
+  switch (dataType) {
+    case 'text':
+    case 'json':
+      return new Utf8();
+    case 'bigint':
+      return new Int64();
+    case 'double':
+      return new Float64();
+    case 'bool':
+      return new Bool();
+    case 'timestamp':
+      return new Timestamp(TimeUnit.MICROSECOND, 'UTC');
+    case 'date':
+      return new DateDay();
+  }
+}
+
+/** The Arrow field of a column, with its notionflow type in the metadata. */
+export function arrowFieldOf(column: ColumnSchema): Field {
+  return new Field(column.name, arrowTypeOf(column.dataType), column.nullable, new Map([[DATA_TYPE_METADATA_KEY, column.dataType]]));
+}
+
+/** The notionflow data type of an Arrow field written by notionflow. */
+export function dataTypeOfField(field: Field): DataType {
+  const tagged = field.metadata.get(DATA_TYPE_METADATA_KEY);
+  if (tagged) return tagged as DataType;
+  const t = field.type as ArrowType;
+  if (t instanceof Int64) return 'bigint';
+  if (t instanceof Float64) return 'double';
+  if (t instanceof Bool) return 'bool';
+  if (t instanceof Timestamp) return 'timestamp';
+  if (t instanceof DateDay) return 'date';
+  return 'text';
+}

@@ -1,0 +1,37 @@
+import type { RecordBatch } from 'apache-arrow';
+
+/**
+ * A page of objects of one resource, as they travel from the resources through the operators:
+ * one Notion API result page (or the expanded items of one) tagged with the resource it belongs to.
+ * The resource name is the root table name (`users`, `pages`, `blocks`, …).
+ */
+export interface ResourcePage<T = Record<string, unknown>> {
+  readonly resource: string;
+  readonly items: readonly T[];
+}
+
+/**
+ * A row of one table after normalization. Values, by column type:
+ * text → string; bigint → number (safe integer) or bigint; double → number; bool → boolean;
+ * timestamp → number (epoch milliseconds, UTC); date → string `YYYY-MM-DD`; json → string (JSON text);
+ * missing → null or absent.
+ */
+export type Row = Record<string, unknown>;
+
+/** Rows of one table produced from one {@link ResourcePage}. */
+export interface TableRows {
+  readonly table: string;
+  readonly rows: Row[];
+}
+
+/** What `normalize` emits per {@link ResourcePage}: the rows of the root table and of its child tables. */
+export interface NormalizedPage {
+  readonly resource: string;
+  readonly tables: readonly TableRows[];
+}
+
+/** An Arrow RecordBatch for one table; its schema is that table's schema when the batch was cut. */
+export interface TableBatch {
+  readonly table: string;
+  readonly batch: RecordBatch;
+}

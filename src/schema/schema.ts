@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { SchemaError } from '../errors.js';
+import type { DataType } from './data-types.js';
+import type { ColumnSchema, TableSchema, WriteDisposition } from './table-schema.js';
+
+/** What changed in a {@link Schema} since the last {@link Schema.takeChanges} call. */
+export interface SchemaChanges {
+  /** Tables that are new or got new columns, in their current (full) form. */
+  readonly tables: readonly TableSchema[];
+}
+
+/**
+ * The evolving schema of one source: its tables and their columns. Tables and columns are only
+ * ever added (new column → ALTER on the destination); a value whose type conflicts with its column
+ * goes to a variant column `<col>__v_<type>` instead (see `inferSchema`).
+ *
+ * The schema is shared by `inferSchema` (which grows it), `toRecordBatches` (which cuts batches with
+ * the current columns) and the pipeline (which asks the destination to catch up before a write).
+ */
+export class Schema {
+  readonly name: string;
+  readonly #tables = new Map<string, TableSchema>();
+  readonly #columnIndex = new Map<string, Map<string, ColumnSchema>>();
+  readonly #dirty = new Set<string>();
+  #version = 0;
+
+  constructor(name: string, tables: readonly TableSchema[] = []) {
+    this.name = name;
+    for (const t of tables) this.#put(t);
+    this.#dirty.clear();
+  }
+
+  /** Bumped on every change; cheap to compare. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Every table, parents before their children. */
+  get tables(): readonly TableSchema[] {
+    return [...this.#tables.values()];
+  }
+
+  table(name: string): TableSchema | undefined {
+    return this.#tables.get(name);
+  }
+
+  column(table: string, column: string): ColumnSchema | undefined {
+    return this.#columnIndex.get(table)?.get(column);
+  }
+
+  /** The root table of `table` (itself for a root table). */
+  rootOf(table: string): string {
+    let t = this.#tables.get(table);
+    while (t?.parent !== undefined) t = this.#tables.get(t.parent);
+    if (!t) throw new SchemaError(`Unknown table "${table}".`);
+    return t.name;
+  }
+
+  /** The descendants of a table (children, grandchildren, …). */
+  childrenOf(table: string): readonly TableSchema[] {
+    const out: TableSchema[] = [];
+    for (const t of this.#tables.values()) {
+      let p = t.parent;
+      while (p !== undefined) {
+        if (p === table) {
+          out.push(t);
+          break;
+        }
+        p = this.#tables.get(p)?.parent;
+      }
+    }
+    return out;
+  }
+
+  /** Declare a table if it does not exist yet (the resource tables, with their key and disposition). */
+  ensureTable(def: { name: string; parent?: string; primaryKey?: readonly string[]; writeDisposition?: WriteDisposition; columns?: readonly ColumnSchema[] }): TableSchema {
+    const existing = this.#tables.get(def.name);
+    if (existing) return existing;
+    const parent = def.parent === undefined ? undefined : this.#tables.get(def.parent);
+    if (def.parent !== undefined && !parent) throw new SchemaError(`Parent table "${def.parent}" of "${def.name}" is unknown.`);
+    const table: TableSchema = {
+      name: def.name,
+      columns: def.columns ?? [],
+      ...(def.parent !== undefined ? { parent: def.parent } : {}),
+      ...(def.primaryKey ? { primaryKey: def.primaryKey } : {}),
+      writeDisposition: def.writeDisposition ?? parent?.writeDisposition ?? 'append',
+    };
+    this.#put(table);
+    return table;
+  }
+
+  /** Append a column to a table (no-op when it exists with the same type). */
+  addColumn(table: string, column: ColumnSchema): void {
+    const t = this.#tables.get(table);
+    if (!t) throw new SchemaError(`Unknown table "${table}".`);
+    const existing = this.#columnIndex.get(table)!.get(column.name);
+    if (existing) {
+      if (existing.dataType !== column.dataType) {
+        throw new SchemaError(`Column "${table}"."${column.name}" is ${existing.dataType}, not ${column.dataType}.`);
+      }
+      return;
+    }
+    this.#put({ ...t, columns: [...t.columns, column] });
+  }
+
+  /** Change a table's write disposition (for example `replace` on a full refresh). */
+  setWriteDisposition(table: string, writeDisposition: WriteDisposition): void {
+    const t = this.#tables.get(table);
+    if (!t || t.writeDisposition === writeDisposition) return;
+    this.#put({ ...t, writeDisposition });
+  }
+
+  /** Tables changed since the previous call, and clear the change set. */
+  takeChanges(): SchemaChanges {
+    const tables = [...this.#dirty].map((n) => this.#tables.get(n)!);
+    this.#dirty.clear();
+    return { tables };
+  }
+
+  /** A stable hash of the tables and columns (the `version_hash` of `_dlt_version`). */
+  versionHash(): string {
+    const h = createHash('sha256');
+    for (const t of this.#tables.values()) {
+      h.update(t.name).update('\0').update(t.parent ?? '').update('\0').update(t.writeDisposition).update('\0');
+      for (const c of t.columns) h.update(c.name).update(':').update(c.dataType).update(c.nullable ? '?' : '!').update(',');
+      h.update('\n');
+    }
+    return h.digest('base64url').slice(0, 22);
+  }
+
+  #put(t: TableSchema): void {
+    this.#tables.set(t.name, t);
+    this.#columnIndex.set(t.name, new Map(t.columns.map((c) => [c.name, c])));
+    this.#dirty.add(t.name);
+    this.#version++;
+  }
+}
+
+/** Shorthand for a column's type lookup used by hot loops. */
+export type ColumnTypeOf = (table: string, column: string) => DataType | undefined;
