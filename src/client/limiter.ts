@@ -1,0 +1,203 @@
+import { asyncScheduler, Observable } from 'rxjs';
+import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import { ConfigError } from '../errors.js';
+
+/** Options of {@link createLimiter}. */
+export interface LimiterOptions {
+  /**
+   * Requests allowed per window. Default `180` (Notion's per-connection budget on most plans;
+   * Business and Enterprise allow 600). `Infinity` disables the budget (pauses still apply).
+   */
+  readonly requests?: number;
+  /** Length of the window in milliseconds. Default `60_000`. */
+  readonly windowMs?: number;
+  /** Tokens the bucket holds, i.e. the largest burst. Default `requests` (Notion lets the budget be spent in one burst). */
+  readonly burst?: number;
+  /**
+   * After a 429, halve the rate (down to 1/8 of the budget) and win it back by a tenth of the budget
+   * per window. Default `true` when `requests` is not given (the plan's budget is a guess), `false` otherwise.
+   */
+  readonly adaptive?: boolean;
+  /** Clock and timers. Default `asyncScheduler` (virtual time under `TestScheduler.run`). */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Counters of a {@link Limiter}, a snapshot. */
+export interface LimiterStats {
+  /** Tokens handed out. */
+  readonly acquired: number;
+  /** Tokens that were not available at once (the caller waited). */
+  readonly waits: number;
+  /** Calls to `pause` (one per 429 or 529 seen). */
+  readonly pauses: number;
+  /** The current rate in requests per window (lower than the budget after an adaptive decrease). */
+  readonly requestsPerWindow: number;
+}
+
+/**
+ * One token bucket shared by every request of a pipeline, so that all resources together stay within
+ * Notion's budget. Tokens are served first come, first served.
+ */
+export interface Limiter {
+  /**
+   * Emits once (then completes) when the caller may send one request. Unsubscribing before that
+   * gives the place in the queue up without spending a token.
+   */
+  acquire(): Observable<void>;
+  /**
+   * Stops handing out tokens for `ms` milliseconds and empties the bucket: every caller waits,
+   * not only the one that got the 429 (its `Retry-After` applies to the whole connection).
+   */
+  pause(ms: number): void;
+  readonly stats: LimiterStats;
+}
+
+/** Lowest rate adaptive decrease goes to, as a fraction of the budget. */
+const MIN_RATE_FACTOR = 1 / 8;
+/** Rate won back per window after a decrease, as a fraction of the budget. */
+const RECOVERY_PER_WINDOW = 0.1;
+/** Float slack when comparing token counts (rates like 180/60_000 are not exact in binary). */
+const EPSILON = 1e-9;
+
+interface Waiter {
+  readonly subscriber: Subscriber<void>;
+  readonly since: number;
+}
+
+class TokenBucketLimiter implements Limiter {
+  readonly #scheduler: SchedulerLike;
+  readonly #windowMs: number;
+  readonly #burst: number;
+  readonly #baseRate: number; // tokens per millisecond
+  readonly #adaptive: boolean;
+  readonly #unlimited: boolean;
+  readonly #queue: Waiter[] = [];
+  #rate: number;
+  #tokens: number;
+  #last: number;
+  #pausedUntil = -Infinity;
+  #timer: Subscription | undefined;
+  #draining = false;
+  #acquired = 0;
+  #waits = 0;
+  #pauses = 0;
+
+  constructor(requests: number, windowMs: number, burst: number, adaptive: boolean, scheduler: SchedulerLike) {
+    this.#scheduler = scheduler;
+    this.#windowMs = windowMs;
+    this.#burst = burst;
+    this.#baseRate = requests / windowMs;
+    this.#rate = this.#baseRate;
+    this.#adaptive = adaptive;
+    this.#unlimited = requests === Infinity;
+    this.#tokens = burst;
+    this.#last = scheduler.now();
+  }
+
+  get stats(): LimiterStats {
+    return {
+      acquired: this.#acquired,
+      waits: this.#waits,
+      pauses: this.#pauses,
+      requestsPerWindow: this.#rate * this.#windowMs,
+    };
+  }
+
+  acquire(): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      const waiter: Waiter = { subscriber, since: this.#scheduler.now() };
+      this.#queue.push(waiter);
+      this.#drain();
+      return () => {
+        const index = this.#queue.indexOf(waiter);
+        if (index >= 0) this.#queue.splice(index, 1);
+        if (this.#queue.length === 0) this.#cancelTimer();
+      };
+    });
+  }
+
+  pause(ms: number): void {
+    const now = this.#scheduler.now();
+    this.#refill(now);
+    // Several requests in flight usually get the same 429: decrease once per pause, not once per request.
+    if (this.#adaptive && !this.#unlimited && now >= this.#pausedUntil) {
+      this.#rate = Math.max(this.#baseRate * MIN_RATE_FACTOR, this.#rate / 2);
+    }
+    this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.max(0, ms));
+    this.#tokens = 0;
+    this.#pauses++;
+    this.#cancelTimer();
+    this.#drain();
+  }
+
+  #refill(now: number): void {
+    if (this.#unlimited) return;
+    const elapsed = now - this.#last;
+    if (this.#rate < this.#baseRate && elapsed > 0) {
+      this.#rate = Math.min(this.#baseRate, this.#rate + (this.#baseRate * RECOVERY_PER_WINDOW * elapsed) / this.#windowMs);
+    }
+    // No tokens accrue while paused: the server told us the budget is spent until then.
+    const from = Math.max(this.#last, this.#pausedUntil);
+    if (now > from) this.#tokens = Math.min(this.#burst, this.#tokens + (now - from) * this.#rate);
+    this.#last = Math.max(this.#last, now);
+  }
+
+  #drain(): void {
+    // A waiter's `next` may call acquire() or pause() synchronously; the running loop serves those.
+    if (this.#draining) return;
+    this.#draining = true;
+    const now = this.#scheduler.now();
+    this.#refill(now);
+    while (this.#queue.length > 0 && now >= this.#pausedUntil && (this.#unlimited || this.#tokens >= 1 - EPSILON)) {
+      const waiter = this.#queue.shift()!;
+      if (!this.#unlimited) this.#tokens -= 1;
+      this.#acquired++;
+      if (now > waiter.since) this.#waits++;
+      waiter.subscriber.next();
+      waiter.subscriber.complete();
+    }
+    this.#draining = false;
+    if (this.#queue.length > 0 && this.#timer === undefined) {
+      const delay =
+        now < this.#pausedUntil
+          ? this.#pausedUntil - now
+          : Math.max(1, Math.ceil((1 - this.#tokens) / this.#rate - EPSILON));
+      this.#timer = this.#scheduler.schedule(() => {
+        this.#timer = undefined;
+        this.#drain();
+      }, delay);
+    }
+  }
+
+  #cancelTimer(): void {
+    this.#timer?.unsubscribe();
+    this.#timer = undefined;
+  }
+}
+
+/**
+ * Creates the token bucket every request of a pipeline goes through. The bucket starts full (`burst`
+ * tokens) and refills continuously at `requests / windowMs`. Time is read only from the scheduler.
+ *
+ * @example
+ * ```ts
+ * const limiter = createLimiter({ requests: 600 }); // a Business plan
+ * limiter.acquire().pipe(concatMap(() => request$));
+ * ```
+ */
+export function createLimiter(options: LimiterOptions = {}): Limiter {
+  const requests = options.requests ?? 180;
+  const windowMs = options.windowMs ?? 60_000;
+  const burst = options.burst ?? requests;
+  if (typeof requests !== 'number' || Number.isNaN(requests) || requests <= 0) {
+    throw new ConfigError(`limiter.requests must be a number > 0 (or Infinity for no budget), got ${String(requests)}.`);
+  }
+  if (!Number.isFinite(windowMs) || windowMs <= 0) {
+    throw new ConfigError(`limiter.windowMs must be a finite number of milliseconds > 0, got ${String(windowMs)}.`);
+  }
+  if (typeof burst !== 'number' || Number.isNaN(burst) || burst < 1) {
+    throw new ConfigError(`limiter.burst must be a number ≥ 1, got ${String(burst)}.`);
+  }
+  const adaptive = options.adaptive ?? options.requests === undefined;
+  return new TokenBucketLimiter(requests, windowMs, burst, adaptive, options.scheduler ?? asyncScheduler);
+}

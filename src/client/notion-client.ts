@@ -1,0 +1,336 @@
+import http from 'node:http';
+import https from 'node:https';
+import { got, ReadError, RequestError, TimeoutError, type Got } from 'got';
+import { asyncScheduler, defer, Observable, type SchedulerLike } from 'rxjs';
+import { ConfigError } from '../errors.js';
+import { rateLimit } from '../../operators/rate-limit.js';
+import { retryTransient } from '../../operators/retry-transient.js';
+import { createLimiter, type Limiter } from './limiter.js';
+import { NotionApiError, NotionTransportError, toNotionErrorCode, type TransportFailure } from './notion-errors.js';
+import { createRetryPolicy, type RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
+import type { NotionMethod, NotionQuery, NotionRequest, NotionRequester } from './types.js';
+
+/** API versions this client speaks. 2025-09-03 introduced data sources; 2022-06-28 is the last version without them. */
+export const NOTION_VERSIONS = ['2025-09-03', '2022-06-28'] as const;
+
+/** One of {@link NOTION_VERSIONS}. */
+export type NotionVersion = (typeof NOTION_VERSIONS)[number];
+
+/** What {@link NotionClientOptions.onRequest} is told after each HTTP attempt. Never holds headers. */
+export interface RequestInfo {
+  readonly method: NotionMethod;
+  readonly path: string;
+  /** HTTP status, or `undefined` when no response arrived (refused, reset, timeout). */
+  readonly status: number | undefined;
+  readonly durationMs: number;
+  /** 1 for the first attempt of a request, 2 for its first retry, … */
+  readonly attempt: number;
+}
+
+/** Options of {@link createNotionClient}. */
+export interface NotionClientOptions {
+  /** The integration token (internal integration secret or OAuth access token). Never logged. */
+  readonly apiKey: string;
+  /** Where the API lives. Default `https://api.notion.com` (set NOTION_BASE_URL for a fake server or a proxy). */
+  readonly baseUrl?: string;
+  /** Sent as `Notion-Version`. Default `2025-09-03`. */
+  readonly notionVersion?: NotionVersion;
+  /** Time allowed for one attempt, connection to last byte. Default `60_000` (Notion's own server timeout is 60 s). */
+  readonly timeoutMs?: number;
+  /** The pipeline's shared limiter. Default: a new `createLimiter({ scheduler })` (180 requests a minute, adaptive). */
+  readonly limiter?: Limiter;
+  /** Retry policy options (see {@link createRetryPolicy}). */
+  readonly retry?: RetryPolicyOptions;
+  /** Clock and timers of the limiter and retry delays. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Called after each HTTP attempt, for stats and logs. */
+  readonly onRequest?: (info: RequestInfo) => void;
+}
+
+/** Request counters of a {@link NotionClient}, a snapshot. */
+export interface ClientStats {
+  /** HTTP attempts sent, retries included. */
+  readonly requests: number;
+  readonly retries: number;
+  /** Responses with status 429. */
+  readonly rateLimited: number;
+  /** Attempts with no usable response (refused, reset, timeout, truncated or non-JSON body). */
+  readonly transportErrors: number;
+  /** Responses by HTTP status. */
+  readonly byStatus: Readonly<Record<number, number>>;
+}
+
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * The one HTTP client of a pipeline: a got 14 instance with keep-alive agents, Bearer auth and
+ * `Notion-Version`, got's own retries off, every request through the shared {@link Limiter} and
+ * retried by the shared {@link RetryPolicy}. Build it with {@link createNotionClient}; call
+ * {@link NotionClient.close} when done.
+ */
+export class NotionClient implements NotionRequester {
+  readonly baseUrl: string;
+  readonly notionVersion: NotionVersion;
+  readonly limiter: Limiter;
+  readonly retryPolicy: RetryPolicy;
+  readonly #apiKey: string;
+  readonly #scheduler: SchedulerLike;
+  readonly #onRequest: ((info: RequestInfo) => void) | undefined;
+  readonly #agents: { readonly http: http.Agent; readonly https: https.Agent };
+  readonly #got: Got;
+  #requests = 0;
+  #retries = 0;
+  #rateLimited = 0;
+  #transportErrors = 0;
+  readonly #byStatus: Record<number, number> = {};
+
+  /** Prefer {@link createNotionClient}; the options are validated here either way. */
+  constructor(options: NotionClientOptions) {
+    const valid = validateOptions(options);
+    this.baseUrl = valid.baseUrl;
+    this.notionVersion = valid.notionVersion;
+    this.#apiKey = options.apiKey;
+    this.#scheduler = options.scheduler ?? asyncScheduler;
+    this.#onRequest = options.onRequest;
+    this.limiter = options.limiter ?? createLimiter({ scheduler: this.#scheduler });
+    this.retryPolicy = createRetryPolicy(options.retry);
+    this.#agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+    this.#got = got.extend({
+      prefixUrl: valid.baseUrl,
+      agent: this.#agents,
+      retry: { limit: 0 }, // one retry policy, ours: got's would skip POST (search, queries)
+      timeout: { request: valid.timeoutMs },
+      throwHttpErrors: false,
+      // A redirect would carry the Authorization header elsewhere; Notion never redirects.
+      followRedirect: false,
+      responseType: 'text',
+      headers: {
+        authorization: `Bearer ${options.apiKey}`,
+        'notion-version': valid.notionVersion,
+        accept: 'application/json',
+        'user-agent': 'notionflow',
+      },
+    });
+  }
+
+  /** Counters since the client was built. */
+  get stats(): ClientStats {
+    return {
+      requests: this.#requests,
+      retries: this.#retries,
+      rateLimited: this.#rateLimited,
+      transportErrors: this.#transportErrors,
+      byStatus: { ...this.#byStatus },
+    };
+  }
+
+  /**
+   * A cold Observable of one API call: on subscription it waits for a limiter token, sends the
+   * request, emits the parsed JSON body and completes. Transient failures are retried (each attempt
+   * takes a new token); the final failure is a {@link NotionApiError} or {@link NotionTransportError}.
+   * Unsubscribing aborts the request in flight.
+   *
+   * @example
+   * ```ts
+   * const me$ = client.request$<{ id: string }>({ method: 'GET', path: '/v1/users/me' });
+   * ```
+   */
+  request$<T>(request: NotionRequest): Observable<T> {
+    return defer(() => {
+      let attempt = 0;
+      const once$ = new Observable<T>((subscriber) => {
+        attempt++;
+        const info = { method: request.method, path: request.path, attempt };
+        const controller = new AbortController();
+        const started = this.#scheduler.now();
+        this.#send<T>(request, controller.signal).then(
+          ({ status, value }) => {
+            if (!this.#record({ ...info, status, durationMs: this.#scheduler.now() - started }, subscriber)) return;
+            subscriber.next(value);
+            subscriber.complete();
+          },
+          (error: unknown) => {
+            if (controller.signal.aborted) return;
+            const status = error instanceof NotionApiError || error instanceof NotionTransportError ? error.status : undefined;
+            if (error instanceof NotionTransportError) this.#transportErrors++;
+            if (!this.#record({ ...info, status, durationMs: this.#scheduler.now() - started }, subscriber)) return;
+            subscriber.error(error);
+          },
+        );
+        return () => controller.abort();
+      });
+      return once$.pipe(
+        rateLimit(this.limiter),
+        retryTransient(this.retryPolicy, {
+          scheduler: this.#scheduler,
+          limiter: this.limiter,
+          onRetry: () => {
+            this.#retries++;
+          },
+        }),
+      );
+    });
+  }
+
+  /** Destroys the keep-alive agents. Requests after `close` open new sockets that are not kept. */
+  close(): void {
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+
+  /** Counts one attempt and tells `onRequest`; false when `onRequest` threw (the error went downstream). */
+  #record(info: RequestInfo, subscriber: { error(error: unknown): void }): boolean {
+    this.#requests++;
+    if (info.status !== undefined) {
+      this.#byStatus[info.status] = (this.#byStatus[info.status] ?? 0) + 1;
+      if (info.status === 429) this.#rateLimited++;
+    }
+    try {
+      this.#onRequest?.(info);
+      return true;
+    } catch (error) {
+      subscriber.error(error);
+      return false;
+    }
+  }
+
+  async #send<T>(request: NotionRequest, signal: AbortSignal): Promise<{ status: number; value: T }> {
+    const { method, path } = request;
+    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    let response;
+    try {
+      response = await this.#got(path.replace(/^\/+/, ''), {
+        method,
+        searchParams: toSearchParams(request.query),
+        ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+        signal,
+      });
+    } catch (error) {
+      throw this.#transportError(error, method, path);
+    }
+    const status = response.statusCode;
+    let parsed: unknown;
+    let isJson = true;
+    try {
+      parsed = JSON.parse(response.body);
+    } catch {
+      isJson = false;
+    }
+    if (status >= 200 && status < 300) {
+      if (isJson) return { status, value: parsed as T };
+      const detail = `${response.body.length} characters that are not JSON`;
+      throw new NotionTransportError({ failure: 'invalid_body', method, path, status, detail });
+    }
+    // Notion's error body: {object:'error', status, code, message, request_id, additional_data?}.
+    // A proxy's HTML page has none of it; the status then decides the code.
+    const error = asRecord(parsed);
+    const additional = asRecord(error['additional_data']);
+    const message = error['message'];
+    throw new NotionApiError({
+      status,
+      notionCode: toNotionErrorCode(error['code'], status),
+      notionMessage: this.#scrub(typeof message === 'string' ? message : `${isJson ? 'a' : 'a non-JSON'} body without a Notion error`),
+      method,
+      path,
+      requestId: asString(error['request_id']) ?? asString(response.headers['x-notion-request-id']),
+      retryAfterMs: parseRetryAfter(response.headers['retry-after'] ?? additional['retry_after']),
+      rateLimitReason: asString(additional['rate_limit_reason']),
+    });
+  }
+
+  /** Maps a got error to a transport error holding only its code and message (no options, no headers). */
+  #transportError(error: unknown, method: NotionMethod, path: string): NotionTransportError {
+    const systemCode = error instanceof RequestError ? error.code : undefined;
+    let failure: TransportFailure = 'reset';
+    if (error instanceof TimeoutError) failure = 'timeout';
+    else if (error instanceof ReadError) failure = 'truncated';
+    else if (systemCode !== undefined && UNREACHABLE_CODES.has(systemCode)) failure = 'unreachable';
+    const detail = this.#scrub(error instanceof Error ? error.message : String(error));
+    return new NotionTransportError({ failure, method, path, detail, systemCode });
+  }
+
+  /** Defence in depth: no text from elsewhere may carry the token into an error. */
+  #scrub(text: string): string {
+    return this.#apiKey.length > 0 ? text.replaceAll(this.#apiKey, '[redacted]') : text;
+  }
+}
+
+/**
+ * Builds the pipeline's Notion client, checking every option first (a bad value is a
+ * {@link ConfigError} that says how to fix it; the token never appears in it).
+ *
+ * @example
+ * ```ts
+ * const client = createNotionClient({ apiKey: process.env.NOTION_API_KEY ?? '' });
+ * const users$ = paginate(listRequest<User>(client, 'GET', '/v1/users'));
+ * ```
+ */
+export function createNotionClient(options: NotionClientOptions): NotionClient {
+  return new NotionClient(options);
+}
+
+function validateOptions(options: NotionClientOptions): { baseUrl: string; notionVersion: NotionVersion; timeoutMs: number } {
+  if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') {
+    throw new ConfigError('No Notion token: set NOTION_API_KEY (or apiKey) to the integration token.');
+  }
+  if (/\s/.test(options.apiKey)) {
+    throw new ConfigError('The Notion token contains whitespace: check NOTION_API_KEY for a stray space or line break.');
+  }
+  const rawBaseUrl = options.baseUrl ?? 'https://api.notion.com';
+  let url: URL;
+  try {
+    url = new URL(rawBaseUrl);
+  } catch {
+    throw new ConfigError('baseUrl is not an absolute URL: set NOTION_BASE_URL to an http(s) URL such as https://api.notion.com.');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`baseUrl must use http or https, got ${url.protocol}: check NOTION_BASE_URL (e.g. https://api.notion.com).`);
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new ConfigError('baseUrl must not hold credentials, a query or a fragment: check NOTION_BASE_URL (e.g. https://api.notion.com).');
+  }
+  const notionVersion = options.notionVersion ?? '2025-09-03';
+  if (!(NOTION_VERSIONS as readonly string[]).includes(notionVersion)) {
+    throw new ConfigError(`notionVersion must be one of ${NOTION_VERSIONS.join(', ')}, got ${JSON.stringify(notionVersion)}.`);
+  }
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new ConfigError(`timeoutMs must be a finite number of milliseconds > 0, got ${String(timeoutMs)}.`);
+  }
+  if (options.onRequest !== undefined && typeof options.onRequest !== 'function') {
+    throw new ConfigError('onRequest must be a function.');
+  }
+  return { baseUrl: url.href.replace(/\/+$/, ''), notionVersion, timeoutMs };
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function toSearchParams(query: NotionQuery | undefined): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) params.append(key, item);
+    else params.append(key, String(value));
+  }
+  return params;
+}
+
+/** `Retry-After` is whole seconds (Notion) or an HTTP date (RFC 9110); the body repeats it as a string of seconds. */
+function parseRetryAfter(value: unknown): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
