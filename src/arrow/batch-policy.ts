@@ -1,0 +1,13 @@
+/**
+ * When `toRecordBatches` cuts a table's buffered rows into a batch: at whichever limit comes first.
+ * Destinations state theirs in `capabilities.preferredBatch`.
+ */
+export interface BatchPolicy {
+  /** Cut when a table has this many rows buffered. Default 10,000. */
+  readonly maxRows?: number;
+  /** Cut when a table's buffered rows reach about this many bytes. Default 8 MiB. */
+  readonly maxBytes?: number;
+}
+
+/** The limits used when a {@link BatchPolicy} leaves one out. */
+export const DEFAULT_BATCH_POLICY: Required<BatchPolicy> = Object.freeze({ maxRows: 10_000, maxBytes: 8 * 1024 * 1024 });
