@@ -1,4 +1,4 @@
-import type { RecordBatch } from 'apache-arrow';
+import type { RecordBatch, Table } from 'apache-arrow';
 import type { DataType } from '../src/schema/data-types.js';
 import type { TableSchema, WriteDisposition } from '../src/schema/table-schema.js';
 
@@ -103,6 +103,11 @@ export interface DestinationSession {
   rollback(opts?: Abortable): Promise<void>;
   /** Run a read-only SQL query (destinations with `capabilities.queryable`). */
   query?(sql: string, opts?: Abortable): Promise<QueryResult>;
+  /**
+   * Run a read-only SQL query and return the result as an Arrow table (what `dataset().table(x).toArrow()`
+   * uses). Optional even for queryable destinations; fall back to `query` when absent.
+   */
+  queryArrow?(sql: string, opts?: Abortable): Promise<Table>;
   /** Release connections and files. Idempotent. */
   close(): Promise<void>;
 }
