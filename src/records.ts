@@ -21,6 +21,8 @@ export type Row = Record<string, unknown>;
 /** Rows of one table produced from one {@link ResourcePage}. */
 export interface TableRows {
   readonly table: string;
+  /** The parent table of a child table (`pages` for `pages__properties__tags__multi_select`). */
+  readonly parent?: string;
   readonly rows: Row[];
 }
 

@@ -1,0 +1,208 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolveConfig, type ResolvedConfig } from '../config/resolve-config.js';
+import { ConfigError, NotionflowError } from '../errors.js';
+import { formatLoadInfo } from '../pipeline/load-info.js';
+import { pipeline } from '../pipeline/pipeline.js';
+import { notionSource, type CommentsMode } from '../resources/notion-source.js';
+import type { NotionVersion } from '../client/notion-client.js';
+import { createDestination } from './destinations.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const COMMON: Options = {
+  'pipeline-name': { type: 'string' },
+  'dataset-name': { type: 'string' },
+  destination: { type: 'string' },
+  'duckdb-path': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+const LOAD: Options = {
+  ...COMMON,
+  'notion-version': { type: 'string' },
+  'base-url': { type: 'string' },
+  'rate-limit': { type: 'string' },
+  comments: { type: 'string' },
+  concurrency: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+};
+
+const COMMON_HELP = `  --pipeline-name <name>   pipeline name; also names the DuckDB file (default notion_pipeline)
+  --dataset-name <name>    dataset (schema) the tables go to (default notion_data)
+  --destination <name>     duckdb (default)
+  --duckdb-path <file>     DuckDB file (default ./<pipeline-name>.duckdb)
+  -h, --help               show this help`;
+const LOAD_HELP = `${COMMON_HELP}
+  --notion-version <v>     2025-09-03 (default, data sources) or 2022-06-28 (databases)
+  --base-url <url>         Notion API base URL (default https://api.notion.com; env NOTION_BASE_URL)
+  --rate-limit <n>         requests per minute shared by the whole load (default 180; 0 = no limit)
+  --comments <mode>        pages (default) | all (also inline comments, one request per block) | none
+  --concurrency <n>        child listings in flight at once (default 8)
+  -q, --quiet              print nothing on success`;
+
+const COMMANDS: Record<string, { options: Options; help: string; run: (values: Values) => Promise<void> }> = {
+  run: {
+    options: LOAD,
+    help: `Usage: notionflow run [options]
+
+Load the Notion workspace your integration can see into the destination.
+The token comes from NOTION_API_KEY, .notionflow/secrets.toml ([sources.notion] api_key)
+or .dlt/secrets.toml ([sources.notion_source] api_key).
+
+${LOAD_HELP}`,
+    run: (values) => load(values, undefined),
+  },
+  demo: {
+    options: { ...LOAD, preset: { type: 'string' }, seed: { type: 'string' } },
+    help: `Usage: notionflow demo [options]
+
+Start the built-in local Notion workspace and load it, as \`run\` would load a real one.
+
+  --preset <name>          tiny | small (default) | medium | large
+  --seed <n>               workspace seed (default 1)
+${LOAD_HELP}`,
+    run: demo,
+  },
+  info: {
+    options: COMMON,
+    help: `Usage: notionflow info [options]
+
+Show a pipeline's tables with their row counts, and its last loads.
+
+${COMMON_HELP}`,
+    run: info,
+  },
+};
+
+const MAIN_HELP = `Usage: notionflow <command> [options]
+
+Commands:
+  run     load a Notion workspace (NOTION_API_KEY) into a destination
+  demo    load the built-in demo workspace (no token needed)
+  info    show the tables, row counts and last loads of a pipeline
+
+Run \`notionflow <command> --help\` for a command's options.`;
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** Run the CLI with `argv` (without `node` and the script); resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${MAIN_HELP}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  const spec = COMMANDS[command];
+  if (!spec) return fail(`unknown command "${command}" (use run, demo or info; see notionflow --help)`, 2);
+  let values: Values;
+  try {
+    values = parseArgs({ args: [...rest], options: spec.options, strict: true, allowPositionals: false }).values as Values;
+  } catch (error) {
+    return fail(`${(error as Error).message.split('\n')[0]} (see notionflow ${command} --help)`, 2);
+  }
+  if (values['help']) {
+    process.stdout.write(`${spec.help}\n`);
+    return 0;
+  }
+  try {
+    await spec.run(values);
+    return 0;
+  } catch (error) {
+    return fail(error instanceof NotionflowError ? error.message : `unexpected error: ${(error as Error).stack ?? String(error)}`, 1);
+  }
+}
+
+function fail(message: string, code: number): number {
+  process.stderr.write(`notionflow: ${message.split('\n')[0]}\n`);
+  return code;
+}
+
+function configFrom(values: Values): ResolvedConfig {
+  return resolveConfig({
+    flags: {
+      pipeline_name: values['pipeline-name'],
+      dataset_name: values['dataset-name'],
+      destination: values['destination'],
+      'destination.duckdb.path': values['duckdb-path'],
+      'sources.notion.base_url': values['base-url'],
+      'sources.notion.notion_version': values['notion-version'],
+      'sources.notion.rate_limit': values['rate-limit'],
+      'sources.notion.comments': values['comments'],
+      'sources.notion.concurrency': values['concurrency'],
+    },
+  });
+}
+
+async function makePipeline(config: ResolvedConfig) {
+  const destination = await createDestination(config.string('destination', 'duckdb')!, config);
+  return pipeline({
+    pipelineName: config.string('pipeline_name', 'notion_pipeline')!,
+    datasetName: config.string('dataset_name', 'notion_data')!,
+    destination,
+  });
+}
+
+/** Load from `server` when given (demo), else from the configured Notion API. */
+async function load(values: Values, server: { url: string; token: string } | undefined): Promise<void> {
+  const config = configFrom(values);
+  const apiKey = server?.token ?? config.secret('sources.notion.api_key')?.reveal();
+  if (apiKey === undefined) {
+    throw new ConfigError('no Notion token: set NOTION_API_KEY (or [sources.notion] api_key in .notionflow/secrets.toml), or try `notionflow demo`');
+  }
+  const rate = config.number('sources.notion.rate_limit');
+  const concurrency = config.number('sources.notion.concurrency');
+  const baseUrl = server?.url ?? config.string('sources.notion.base_url');
+  const p = await makePipeline(config);
+  const info = await p.run(
+    notionSource({
+      apiKey,
+      ...(baseUrl !== undefined ? { baseUrl } : {}),
+      notionVersion: config.string('sources.notion.notion_version', '2025-09-03') as NotionVersion,
+      comments: config.string('sources.notion.comments', 'pages') as CommentsMode,
+      ...(rate === undefined ? {} : { rateLimit: rate === 0 ? false : { requests: rate, windowMs: 60_000 } }),
+      ...(concurrency === undefined ? {} : { concurrency }),
+    }),
+  );
+  if (!values['quiet']) process.stdout.write(`${formatLoadInfo(info)}\n`);
+}
+
+async function demo(values: Values): Promise<void> {
+  const { startNotionServer, WORKSPACE_PRESETS } = await import('../server/index.js');
+  const presetName = (values['preset'] as string | undefined) ?? 'small';
+  const preset = (WORKSPACE_PRESETS as Record<string, object>)[presetName];
+  if (!preset) throw new ConfigError(`unknown preset "${presetName}": use ${Object.keys(WORKSPACE_PRESETS).join(', ')}`);
+  const seed = values['seed'] === undefined ? 1 : Number(values['seed']);
+  if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got "${String(values['seed'])}"`);
+  const server = await startNotionServer({ workspace: { ...preset, seed } });
+  try {
+    if (!values['quiet']) process.stdout.write(`Demo Notion workspace (${presetName}, seed ${seed}) serving at ${server.url}\n`);
+    // The demo server has no rate limit unless asked for; keep the client's default budget off too.
+    await load({ 'rate-limit': '0', ...values }, { url: server.url, token: server.token });
+  } finally {
+    await server.close();
+  }
+}
+
+async function info(values: Values): Promise<void> {
+  const config = configFrom(values);
+  const p = await makePipeline(config);
+  const ds = p.dataset();
+  const tables = await ds.sql(
+    `select table_name from information_schema.tables where table_schema = '${p.datasetName.replace(/'/g, "''")}' order by table_name`,
+  );
+  if (tables.length === 0) {
+    process.stdout.write(`Pipeline ${p.pipelineName}: nothing loaded yet in ${p.destination.location(p)} (dataset ${p.datasetName}).\n`);
+    return;
+  }
+  const lines = [`Pipeline ${p.pipelineName} — ${p.destination.name} at ${p.destination.location(p)}, dataset ${p.datasetName}`, '', 'Tables:'];
+  for (const { table_name } of tables) {
+    const name = String(table_name);
+    const n = await ds.table(name).count();
+    lines.push(`  ${name.padEnd(48)} ${String(n).padStart(10)}`);
+  }
+  const loads = await ds.sql(
+    `select load_id, status, inserted_at from "${p.datasetName.replace(/"/g, '""')}"."_dlt_loads" order by load_id desc limit 5`,
+  );
+  lines.push('', 'Last loads:');
+  for (const l of loads) lines.push(`  ${String(l['load_id'])}  status ${String(l['status'])}  ${String(l['inserted_at'])}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,33 @@
+/**
+ * notionflow: load a Notion workspace into a database with rxjs resources and operators,
+ * Arrow batches and pluggable destinations.
+ *
+ * @example
+ * ```ts
+ * import { pipeline, notionSource } from 'notionflow';
+ * import { duckdb } from 'notionflow/destinations';
+ *
+ * const p = pipeline({ pipelineName: 'notion_pipeline', destination: duckdb(), datasetName: 'notion_data' });
+ * const info = await p.run(notionSource({ apiKey: process.env.NOTION_API_KEY! }));
+ * console.log(formatLoadInfo(info));
+ * ```
+ */
+export { pipeline, Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
+export { Dataset, Relation } from './pipeline/dataset.js';
+export { formatLoadInfo, type LoadInfo } from './pipeline/load-info.js';
+export { newLoadId } from './pipeline/load-id.js';
+export { notionSource, type NotionSourceOptions, type CommentsMode } from './resources/notion-source.js';
+export * from './resources/resources.js';
+export type { Source, ResourceDef, SourceReport, ExtractContext } from './resources/resource.js';
+export { createNotionClient, NotionClient, NOTION_VERSIONS, type NotionClientOptions, type NotionVersion } from './client/notion-client.js';
+export { createLimiter, type Limiter, type LimiterOptions } from './client/limiter.js';
+export * from './client/notion-errors.js';
+export type { ListResponse, NotionRequest, NotionRequester } from './client/types.js';
+export * from './errors.js';
+export { Schema } from './schema/schema.js';
+export type { DataType } from './schema/data-types.js';
+export type { ColumnSchema, TableSchema, WriteDisposition } from './schema/table-schema.js';
+export { normalizeIdentifier, quoteIdentifier } from './schema/naming.js';
+export type { ResourcePage, Row, NormalizedPage, TableRows, TableBatch } from './records.js';
+export { resolveConfig, ResolvedConfig } from './config/resolve-config.js';
+export { Secret } from './config/secret.js';

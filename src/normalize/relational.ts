@@ -1,0 +1,168 @@
+import { randomBytes, createHash } from 'node:crypto';
+import { DLT_COLUMNS } from '../schema/table-schema.js';
+import { PATH_SEPARATOR, collisionTag, normalizeIdentifier, shortenIdentifier } from '../schema/naming.js';
+import type { NormalizedPage, ResourcePage, Row, TableRows } from '../records.js';
+
+/** Options of {@link RelationalNormalizer}. */
+export interface NormalizerOptions {
+  /** Load id stamped on every row as `_dlt_load_id`. */
+  readonly loadId: string;
+  /** Longest identifier the destination takes; longer table and column names are shortened with a hash. Default 63. */
+  readonly maxIdentifierLength?: number;
+  /** Primary key column of each root table (`id` for the Notion resources); used for deterministic `_dlt_id`s. */
+  readonly primaryKeyOf?: (table: string) => string | undefined;
+}
+
+const { loadId: LOAD_ID, id: DLT_ID, parentId: PARENT_ID, listIdx: LIST_IDX, rootId: ROOT_ID } = DLT_COLUMNS;
+
+/**
+ * dlt's relational normalizer: nested objects are flattened into `a__b__c` columns, arrays become child
+ * tables `<table>__<path>` whose rows link back with `_dlt_parent_id`, `_dlt_list_idx` and `_dlt_root_id`
+ * (arrays of scalars give rows with a `value` column; arrays inside arrays give grandchild tables).
+ * Every name is normalized to snake_case (user text such as Notion property names never reaches SQL
+ * as is) and two keys of one object that normalize alike are told apart with a hash suffix.
+ *
+ * `_dlt_id` is deterministic: a hash of the primary key for root rows that have one, and the parent's
+ * id plus the list position for child rows, so loading the same object twice yields the same ids and a
+ * merge replaces instead of duplicating.
+ */
+export class RelationalNormalizer {
+  readonly #loadId: string;
+  readonly #maxLength: number;
+  readonly #primaryKeyOf: (table: string) => string | undefined;
+  /** (path prefix) → (source key → column name), so each key is normalized once per place. */
+  readonly #names = new Map<string, Map<string, string>>();
+  readonly #tableTags = new Map<string, string>();
+
+  constructor(options: NormalizerOptions) {
+    this.#loadId = options.loadId;
+    this.#maxLength = options.maxIdentifierLength ?? 63;
+    this.#primaryKeyOf = options.primaryKeyOf ?? (() => undefined);
+  }
+
+  /** Normalize one page of objects of a resource into rows of its root and child tables. */
+  normalizePage(page: ResourcePage): NormalizedPage {
+    const out = new Map<string, { parent?: string; rows: Row[] }>();
+    const table = normalizeIdentifier(page.resource);
+    const pk = this.#primaryKeyOf(table);
+    const rootRows = this.#bucket(out, table, undefined);
+    for (const item of page.items) {
+      const row: Row = {};
+      const keyValue = pk === undefined ? undefined : item[pk];
+      const dltId = keyValue === undefined || keyValue === null ? randomId() : hashId(table, String(keyValue));
+      row[LOAD_ID] = this.#loadId;
+      row[DLT_ID] = dltId;
+      this.#flatten(out, table, row, item, '', dltId, dltId);
+      rootRows.push(row);
+    }
+    const tables: TableRows[] = [];
+    for (const [name, b] of out) tables.push(b.parent === undefined ? { table: name, rows: b.rows } : { table: name, parent: b.parent, rows: b.rows });
+    return { resource: table, tables };
+  }
+
+  #flatten(out: Map<string, { parent?: string; rows: Row[] }>, table: string, row: Row, obj: Record<string, unknown>, prefix: string, rowId: string, rootId: string): void {
+    const names = this.#namesFor(table, prefix, obj);
+    for (const key in obj) {
+      const value = obj[key];
+      if (value === undefined) continue;
+      const name = names.get(key)!;
+      if (value === null || typeof value !== 'object') {
+        row[name] = value;
+      } else if (Array.isArray(value)) {
+        if (value.length > 0) this.#children(out, table, name, value, rowId, rootId);
+      } else {
+        this.#flatten(out, table, row, value as Record<string, unknown>, name, rowId, rootId);
+      }
+    }
+  }
+
+  #children(out: Map<string, { parent?: string; rows: Row[] }>, parentTable: string, path: string, items: readonly unknown[], parentId: string, rootId: string): void {
+    const table = shortenIdentifier(`${parentTable}${PATH_SEPARATOR}${path}`, this.#maxLength);
+    const rows = this.#bucket(out, table, parentTable);
+    const tag = this.#tableTag(table);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const dltId = `${parentId}.${tag}${i}`;
+      const row: Row = { [LOAD_ID]: this.#loadId, [DLT_ID]: dltId, [PARENT_ID]: parentId, [LIST_IDX]: i, [ROOT_ID]: rootId };
+      if (item === null || typeof item !== 'object') row['value'] = item;
+      else if (Array.isArray(item)) {
+        if (item.length > 0) this.#children(out, table, 'value', item, dltId, rootId);
+      } else this.#flatten(out, table, row, item as Record<string, unknown>, '', dltId, rootId);
+      rows.push(row);
+    }
+  }
+
+  #bucket(out: Map<string, { parent?: string; rows: Row[] }>, table: string, parent: string | undefined): Row[] {
+    let b = out.get(table);
+    if (!b) {
+      b = parent === undefined ? { rows: [] } : { parent, rows: [] };
+      out.set(table, b);
+    }
+    return b.rows;
+  }
+
+  /**
+   * Column names for the keys of `obj` under `prefix`. Keys are normalized once and cached; when two
+   * keys of this object normalize to the same name, the key already in normalized form (else the first
+   * in sort order) keeps it and the others get a hash suffix — a rule that depends only on the object,
+   * not on the order objects arrive in.
+   */
+  #namesFor(table: string, prefix: string, obj: Record<string, unknown>): ReadonlyMap<string, string> {
+    const cacheKey = `${table}\0${prefix}`;
+    let base = this.#names.get(cacheKey);
+    if (!base) {
+      base = new Map();
+      this.#names.set(cacheKey, base);
+    }
+    let collision = false;
+    const seen = new Set<string>();
+    for (const key in obj) {
+      let name = base.get(key);
+      if (name === undefined) {
+        name = this.#join(prefix, normalizeIdentifier(key));
+        if (prefix === '' && name.startsWith('_dlt_')) name = this.#join(prefix, `${normalizeIdentifier(key)}_${collisionTag(key)}`);
+        base.set(key, name);
+      }
+      if (seen.has(name)) collision = true;
+      seen.add(name);
+    }
+    return collision ? this.#resolveCollisions(base, prefix, obj) : base;
+  }
+
+  #resolveCollisions(base: ReadonlyMap<string, string>, prefix: string, obj: Record<string, unknown>): ReadonlyMap<string, string> {
+    const groups = new Map<string, string[]>();
+    for (const key in obj) {
+      const name = base.get(key)!;
+      const g = groups.get(name);
+      if (g) g.push(key);
+      else groups.set(name, [key]);
+    }
+    const names = new Map<string, string>();
+    for (const [name, keys] of groups) {
+      const keeper = keys.find((k) => normalizeIdentifier(k) === k) ?? [...keys].sort()[0]!;
+      for (const key of keys) names.set(key, key === keeper ? name : this.#join(prefix, `${normalizeIdentifier(key)}_${collisionTag(key)}`));
+    }
+    return names;
+  }
+
+  #join(prefix: string, part: string): string {
+    return shortenIdentifier(prefix === '' ? part : `${prefix}${PATH_SEPARATOR}${part}`, this.#maxLength);
+  }
+
+  #tableTag(table: string): string {
+    let tag = this.#tableTags.get(table);
+    if (tag === undefined) {
+      tag = createHash('sha256').update(table).digest('base64url').slice(0, 4);
+      this.#tableTags.set(table, tag);
+    }
+    return tag;
+  }
+}
+
+function hashId(table: string, key: string): string {
+  return createHash('md5').update(table).update('\0').update(key).digest('base64url').slice(0, 14);
+}
+
+function randomId(): string {
+  return randomBytes(10).toString('base64url').slice(0, 14);
+}

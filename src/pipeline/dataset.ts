@@ -1,0 +1,92 @@
+import type { Table } from 'apache-arrow';
+import type { Destination, DestinationSession, QueryResult } from '../../destinations/destination.js';
+import { ConfigError } from '../errors.js';
+import { quoteIdentifier } from '../schema/naming.js';
+
+/**
+ * Read access to what a pipeline loaded: `table(name)` for one table, `sql()` for anything else.
+ * Each call opens a short read session and closes it, so it never holds the destination open.
+ *
+ * @example
+ * ```ts
+ * const ds = p.dataset();
+ * const pages = await ds.table('pages').rows();
+ * const arrow = await ds.table('blocks').toArrow();
+ * const byType = await ds.sql('select type, count(*) n from notion_data.blocks group by 1');
+ * ```
+ */
+export class Dataset {
+  readonly #destination: Destination;
+  readonly #pipelineName: string;
+  readonly datasetName: string;
+
+  constructor(destination: Destination, pipelineName: string, datasetName: string) {
+    if (!destination.capabilities.queryable) {
+      throw new ConfigError(`The ${destination.name} destination cannot be queried: dataset() needs duckdb or postgres.`);
+    }
+    this.#destination = destination;
+    this.#pipelineName = pipelineName;
+    this.datasetName = datasetName;
+  }
+
+  /** One table of the dataset. */
+  table(name: string): Relation {
+    return new Relation(this, `select * from ${quoteIdentifier(this.datasetName)}.${quoteIdentifier(name)}`);
+  }
+
+  /** Run a read-only SQL query; rows come back as plain objects. */
+  async sql(query: string): Promise<Record<string, unknown>[]> {
+    return (await this.query(query)).rows as Record<string, unknown>[];
+  }
+
+  /** @internal */
+  async query(query: string): Promise<QueryResult> {
+    return this.#withSession((s) => s.query!(query));
+  }
+
+  /** @internal */
+  async queryArrow(query: string): Promise<Table> {
+    return this.#withSession(async (s) => {
+      if (!s.queryArrow) throw new ConfigError(`The ${this.#destination.name} destination cannot return Arrow tables; use rows().`);
+      return s.queryArrow(query);
+    });
+  }
+
+  async #withSession<T>(fn: (s: DestinationSession) => Promise<T>): Promise<T> {
+    const session = await this.#destination.open({ pipelineName: this.#pipelineName, datasetName: this.datasetName });
+    try {
+      return await fn(session);
+    } finally {
+      await session.close();
+    }
+  }
+}
+
+/** A query over one table: read it as rows or as an Arrow table, or count it. */
+export class Relation {
+  readonly #dataset: Dataset;
+  readonly #sql: string;
+
+  constructor(dataset: Dataset, sql: string) {
+    this.#dataset = dataset;
+    this.#sql = sql;
+  }
+
+  /** The SQL this relation runs. */
+  get sql(): string {
+    return this.#sql;
+  }
+
+  async rows(): Promise<Record<string, unknown>[]> {
+    return this.#dataset.sql(this.#sql);
+  }
+
+  async toArrow(): Promise<Table> {
+    return this.#dataset.queryArrow(this.#sql);
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.#dataset.sql(`select count(*) as n from (${this.#sql}) t`);
+    return Number(row?.['n'] ?? 0);
+  }
+}

@@ -1,0 +1,153 @@
+import { BehaviorSubject, filter, lastValueFrom, map, take, tap, type Observable } from 'rxjs';
+import type { Destination, DestinationSession } from '../../destinations/destination.js';
+import { RuntimeSession } from '../../destinations/runtime-session.js';
+import { duckdb } from '../../destinations/duckdb/index.js';
+import { inferSchema } from '../../operators/infer-schema.js';
+import { normalize } from '../../operators/normalize.js';
+import { toRecordBatches } from '../../operators/to-record-batches.js';
+import { writeTo } from '../../operators/write-to.js';
+import { ConfigError } from '../errors.js';
+import type { Source } from '../resources/resource.js';
+import { normalizeIdentifier } from '../schema/naming.js';
+import { Schema } from '../schema/schema.js';
+import { Dataset } from './dataset.js';
+import { newLoadId } from './load-id.js';
+import type { LoadInfo } from './load-info.js';
+
+/** Options of {@link pipeline}. */
+export interface PipelineOptions {
+  /** Names the state and, for DuckDB, the file `<pipelineName>.duckdb`. Default `notion_pipeline`. */
+  readonly pipelineName?: string;
+  /** Default `duckdb()` (embedded, file in the working directory). */
+  readonly destination?: Destination;
+  /** Schema / folder the tables go to. Default `notion_data`. */
+  readonly datasetName?: string;
+  /** Cut batches at this many rows or bytes, whichever comes first. Default: the destination's preferred batch. */
+  readonly batch?: { readonly maxRows?: number; readonly maxBytes?: number };
+  /**
+   * Batches cut but not yet written that the pipeline tolerates before it stops sending requests
+   * (backpressure). Default 4.
+   */
+  readonly maxBatchesInFlight?: number;
+  /** Receives the destination's SQL / file log lines. */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * A named pipeline bound to a destination and a dataset: `run` loads a source, `dataset` queries what
+ * was loaded.
+ *
+ * @example
+ * ```ts
+ * const p = pipeline({ pipelineName: 'notion_pipeline', destination: duckdb(), datasetName: 'notion_data' });
+ * const info = await p.run(notionSource({ apiKey: process.env.NOTION_API_KEY! }));
+ * const pages = await p.dataset().table('pages').rows();
+ * ```
+ */
+export class Pipeline {
+  readonly pipelineName: string;
+  readonly datasetName: string;
+  readonly destination: Destination;
+  readonly #options: PipelineOptions;
+
+  constructor(options: PipelineOptions = {}) {
+    this.pipelineName = checkName('pipelineName', options.pipelineName ?? 'notion_pipeline');
+    this.datasetName = checkName('datasetName', options.datasetName ?? 'notion_data');
+    this.destination = options.destination ?? duckdb();
+    const maxInFlight = options.maxBatchesInFlight ?? 4;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new ConfigError(`maxBatchesInFlight must be a positive integer, got ${maxInFlight}.`);
+    this.#options = options;
+  }
+
+  /**
+   * Extract the source, normalize, batch and load it as one load; nothing is visible in the destination
+   * before the commit at the end. Resolves with the load info; rejects (after rolling back) on failure.
+   */
+  async run(source: Source): Promise<LoadInfo> {
+    const startedAt = new Date();
+    const caps = this.destination.capabilities;
+    const session: DestinationSession = new RuntimeSession(
+      await this.destination.open({ pipelineName: this.pipelineName, datasetName: this.datasetName, ...(this.#options.log ? { log: this.#options.log } : {}) }),
+    );
+    try {
+      const stored = await session.readState(this.pipelineName);
+      const schema = new Schema(source.name, stored?.tables ?? []);
+      for (const r of source.resources) {
+        schema.ensureTable({ name: r.name, writeDisposition: r.writeDisposition, ...(r.primaryKey ? { primaryKey: r.primaryKey } : {}) });
+        schema.setWriteDisposition(r.name, r.writeDisposition);
+      }
+      const loadId = newLoadId();
+      const rowCounts: Record<string, number> = {};
+      const inFlight = new BehaviorSubject(0);
+      const maxInFlight = this.#options.maxBatchesInFlight ?? 4;
+      const ready = (): Observable<void> => inFlight.pipe(filter((n) => n < maxInFlight), take(1), map(() => undefined));
+      const primaryKeyOf = (table: string): string | undefined => schema.table(table)?.primaryKey?.[0];
+
+      await lastValueFrom(
+        source.extract({ ready }).pipe(
+          normalize({ loadId, maxIdentifierLength: caps.maxIdentifierLength, primaryKeyOf }),
+          inferSchema(schema, caps.maxIdentifierLength),
+          toRecordBatches<never>(schema, { maxRows: this.#options.batch?.maxRows ?? caps.preferredBatch.maxRows, maxBytes: this.#options.batch?.maxBytes ?? caps.preferredBatch.maxBytes }),
+          tap(() => inFlight.next(inFlight.value + 1)),
+          writeTo(session, schema),
+          tap(({ table, rows }) => {
+            rowCounts[table] = (rowCounts[table] ?? 0) + rows;
+            inFlight.next(inFlight.value - 1);
+          }),
+        ),
+        { defaultValue: undefined },
+      );
+
+      const changes = schema.takeChanges();
+      if (changes.tables.length > 0) await session.ensureSchema(changes.tables);
+      const versionHash = schema.versionHash();
+      await session.commit({
+        loadId,
+        pipelineName: this.pipelineName,
+        schemaName: source.name,
+        tables: schema.tables,
+        schemaVersionHash: versionHash,
+        schemaChanged: versionHash !== stored?.schemaVersionHash,
+        state: { ...(stored?.state ?? {}), last_load_id: loadId },
+        writtenTables: Object.keys(rowCounts),
+        replaceTables: schema.tables.filter((t) => t.parent === undefined && t.writeDisposition === 'replace').map((t) => t.name),
+        final: true,
+      });
+      return {
+        pipelineName: this.pipelineName,
+        destinationName: this.destination.name,
+        destinationLocation: this.destination.location({ pipelineName: this.pipelineName, datasetName: this.datasetName }),
+        datasetName: this.datasetName,
+        loadId,
+        startedAt,
+        finishedAt: new Date(),
+        rowCounts,
+        failedJobs: [],
+        source: source.report(),
+      };
+    } catch (error) {
+      await session.rollback().catch(() => undefined);
+      throw error;
+    } finally {
+      await session.close();
+      await source.close();
+    }
+  }
+
+  /** Query what this pipeline loaded (destinations with `capabilities.queryable`). */
+  dataset(): Dataset {
+    return new Dataset(this.destination, this.pipelineName, this.datasetName);
+  }
+}
+
+/** Create a {@link Pipeline}. */
+export function pipeline(options: PipelineOptions = {}): Pipeline {
+  return new Pipeline(options);
+}
+
+function checkName(option: string, value: string): string {
+  if (typeof value !== 'string' || value === '' || normalizeIdentifier(value) !== value) {
+    throw new ConfigError(`${option} "${value}" is not a valid name: use lower-case letters, digits and underscores (for example "${normalizeIdentifier(String(value)) || 'notion_data'}").`);
+  }
+  return value;
+}

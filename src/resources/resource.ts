@@ -1,0 +1,41 @@
+import type { Observable } from 'rxjs';
+import type { ResourcePage } from '../records.js';
+import type { WriteDisposition } from '../schema/table-schema.js';
+
+/** A resource's table: its name, primary key and write disposition. */
+export interface ResourceDef {
+  readonly name: string;
+  readonly primaryKey?: readonly string[];
+  readonly writeDisposition: WriteDisposition;
+}
+
+/** What a source reports besides its data, shown in the load info. */
+export interface SourceReport {
+  /** Objects the integration could not read (404), with the reason. */
+  readonly unreachable: readonly { readonly id: string; readonly pageId?: string; readonly reason: string }[];
+  /** Free-form facts about what was loaded (e.g. `comments: pages`). */
+  readonly notes: readonly string[];
+  /** HTTP requests made, by outcome. */
+  readonly requests: Readonly<Record<string, number>>;
+}
+
+/** Everything a source needs from the pipeline at extraction time. */
+export interface ExtractContext {
+  /**
+   * Resolves when the pipeline can take more data: every request waits on it, which is how a slow
+   * destination slows extraction down (backpressure) instead of growing a queue.
+   */
+  readonly ready?: () => Observable<void>;
+}
+
+/**
+ * A source: named resources and one Observable of their pages. `extract` is cold; each subscription
+ * is one extraction. `close` releases connections.
+ */
+export interface Source {
+  readonly name: string;
+  readonly resources: readonly ResourceDef[];
+  extract(context?: ExtractContext): Observable<ResourcePage>;
+  report(): SourceReport;
+  close(): Promise<void>;
+}

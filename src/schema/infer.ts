@@ -1,0 +1,107 @@
+import type { DataType } from './data-types.js';
+import { shortenIdentifier } from './naming.js';
+import type { Schema } from './schema.js';
+import { DLT_COLUMNS, type ColumnSchema } from './table-schema.js';
+import type { NormalizedPage, Row } from '../records.js';
+
+const RE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const RE_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Returned by {@link coerceValue} when a value does not fit a column type. */
+export const NO_FIT: unique symbol = Symbol('no-fit');
+
+/**
+ * The data type of a JSON scalar, as dlt infers it: integers → bigint, other numbers → double,
+ * ISO 8601 instants → timestamp, `YYYY-MM-DD` → date, other strings → text. Undefined for null.
+ */
+export function inferDataType(value: unknown): DataType | undefined {
+  switch (typeof value) {
+    case 'string':
+      if (value.length >= 16 && value.length <= 35 && RE_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value))) return 'timestamp';
+      if (value.length === 10 && RE_DATE.test(value)) return 'date';
+      return 'text';
+    case 'number':
+      return Number.isSafeInteger(value) ? 'bigint' : 'double';
+    case 'bigint':
+      return 'bigint';
+    case 'boolean':
+      return 'bool';
+    case 'object':
+      return value === null ? undefined : 'json';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Convert a value to the representation of a column type (see `Row` in src/records.ts), or
+ * {@link NO_FIT} when it does not fit, in which case the value goes to a variant column.
+ */
+export function coerceValue(value: unknown, type: DataType): unknown {
+  switch (type) {
+    case 'text':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+      return NO_FIT;
+    case 'bigint':
+      return (typeof value === 'number' && Number.isSafeInteger(value)) || typeof value === 'bigint' ? value : NO_FIT;
+    case 'double':
+      return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : NO_FIT;
+    case 'bool':
+      return typeof value === 'boolean' ? value : NO_FIT;
+    case 'timestamp': {
+      if (typeof value !== 'string' || !RE_TIMESTAMP.test(value)) return NO_FIT;
+      const ms = Date.parse(value);
+      return Number.isNaN(ms) ? NO_FIT : ms;
+    }
+    case 'date':
+      return typeof value === 'string' && RE_DATE.test(value) ? value : NO_FIT;
+    case 'json':
+      return typeof value === 'string' ? value : JSON.stringify(value);
+  }
+}
+
+const LINK_COLUMNS: Record<string, DataType> = {
+  [DLT_COLUMNS.loadId]: 'text',
+  [DLT_COLUMNS.id]: 'text',
+  [DLT_COLUMNS.parentId]: 'text',
+  [DLT_COLUMNS.listIdx]: 'bigint',
+  [DLT_COLUMNS.rootId]: 'text',
+};
+
+/**
+ * Type the rows of a normalized page against `schema`, growing it: a new table or column is added on
+ * first sight (with the inferred type), values are coerced to their column's type in place, and a value
+ * that does not fit goes to the variant column `<col>__v_<type>` — the load never fails on a type conflict.
+ */
+export function applySchema(schema: Schema, page: NormalizedPage, maxIdentifierLength = 63): void {
+  for (const { table, parent, rows } of page.tables) {
+    const t = schema.table(table) ?? schema.ensureTable(parent === undefined ? { name: table } : { name: table, parent });
+    const pk = new Set(t.primaryKey ?? []);
+    for (const row of rows) typeRow(schema, table, pk, row, maxIdentifierLength);
+  }
+}
+
+function typeRow(schema: Schema, table: string, pk: ReadonlySet<string>, row: Row, maxLength: number): void {
+  for (const col in row) {
+    const value = row[col];
+    if (value === null || value === undefined) continue;
+    let column: ColumnSchema | undefined = schema.column(table, col);
+    if (!column) {
+      const dataType = LINK_COLUMNS[col] ?? inferDataType(value);
+      if (dataType === undefined) continue;
+      column = { name: col, dataType, nullable: !(col in LINK_COLUMNS) && !pk.has(col) };
+      schema.addColumn(table, column);
+    }
+    const coerced = coerceValue(value, column.dataType);
+    if (coerced !== NO_FIT) {
+      if (coerced !== value) row[col] = coerced;
+      continue;
+    }
+    const variantType = inferDataType(value)!;
+    const variant = shortenIdentifier(`${col}__v_${variantType}`, maxLength);
+    if (!schema.column(table, variant)) schema.addColumn(table, { name: variant, dataType: variantType, nullable: true, variantOf: col });
+    row[variant] = coerceValue(value, variantType);
+    delete row[col];
+  }
+}
