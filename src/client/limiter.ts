@@ -45,8 +45,9 @@ export interface Limiter {
    */
   acquire(): Observable<void>;
   /**
-   * Stops handing out tokens for `ms` milliseconds and empties the bucket: every caller waits,
-   * not only the one that got the 429 (its `Retry-After` applies to the whole connection).
+   * Stops handing out tokens for `ms` milliseconds: every caller waits, not only the one that got
+   * the 429 (its `Retry-After` applies to the whole connection). The bucket is left with one token,
+   * so when the pause ends one request goes first and the others follow at the steady rate.
    */
   pause(ms: number): void;
   readonly stats: LimiterStats;
@@ -95,6 +96,7 @@ class TokenBucketLimiter implements Limiter {
   }
 
   get stats(): LimiterStats {
+    this.#refill(this.#scheduler.now());
     return {
       acquired: this.#acquired,
       waits: this.#waits,
@@ -124,7 +126,7 @@ class TokenBucketLimiter implements Limiter {
       this.#rate = Math.max(this.#baseRate * MIN_RATE_FACTOR, this.#rate / 2);
     }
     this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.max(0, ms));
-    this.#tokens = 0;
+    this.#tokens = Math.min(this.#tokens, 1);
     this.#pauses++;
     this.#cancelTimer();
     this.#drain();
