@@ -16,6 +16,7 @@ export { pipeline, Pipeline, type PipelineOptions } from './pipeline/pipeline.js
 export { Dataset, Relation } from './pipeline/dataset.js';
 export { formatLoadInfo, type LoadInfo } from './pipeline/load-info.js';
 export { newLoadId } from './pipeline/load-id.js';
+export { openLoad, Load, type OpenLoadOptions } from './pipeline/load.js';
 export { notionSource, type NotionSourceOptions, type CommentsMode } from './resources/notion-source.js';
 export * from './resources/resources.js';
 export type { Source, ResourceDef, SourceReport, ExtractContext } from './resources/resource.js';

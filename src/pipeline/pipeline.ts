@@ -1,6 +1,5 @@
 import { BehaviorSubject, filter, lastValueFrom, map, take, tap, type Observable } from 'rxjs';
-import type { Destination, DestinationSession } from '../../destinations/destination.js';
-import { RuntimeSession } from '../../destinations/runtime-session.js';
+import type { Destination } from '../../destinations/destination.js';
 import { duckdb } from '../../destinations/duckdb/index.js';
 import { inferSchema } from '../../operators/infer-schema.js';
 import { normalize } from '../../operators/normalize.js';
@@ -9,9 +8,8 @@ import { writeTo } from '../../operators/write-to.js';
 import { ConfigError } from '../errors.js';
 import type { Source } from '../resources/resource.js';
 import { normalizeIdentifier } from '../schema/naming.js';
-import { Schema } from '../schema/schema.js';
 import { Dataset } from './dataset.js';
-import { newLoadId } from './load-id.js';
+import { openLoad } from './load.js';
 import type { LoadInfo } from './load-info.js';
 
 /** Options of {@link pipeline}. */
@@ -66,28 +64,28 @@ export class Pipeline {
   async run(source: Source): Promise<LoadInfo> {
     const startedAt = new Date();
     const caps = this.destination.capabilities;
-    const session: DestinationSession = new RuntimeSession(
-      await this.destination.open({ pipelineName: this.pipelineName, datasetName: this.datasetName, ...(this.#options.log ? { log: this.#options.log } : {}) }),
-    );
+    const load = await openLoad(this.destination, {
+      pipelineName: this.pipelineName,
+      datasetName: this.datasetName,
+      schemaName: source.name,
+      resources: source.resources,
+      ...(this.#options.log ? { log: this.#options.log } : {}),
+    });
     try {
-      const stored = await session.readState(this.pipelineName);
-      const schema = new Schema(source.name, stored?.tables ?? []);
-      for (const r of source.resources) {
-        schema.ensureTable({ name: r.name, writeDisposition: r.writeDisposition, ...(r.primaryKey ? { primaryKey: r.primaryKey } : {}) });
-        schema.setWriteDisposition(r.name, r.writeDisposition);
-      }
-      const loadId = newLoadId();
+      const { schema, session } = load;
       const rowCounts: Record<string, number> = {};
       const inFlight = new BehaviorSubject(0);
       const maxInFlight = this.#options.maxBatchesInFlight ?? 4;
+      // Requests wait while too many batches are cut but not yet written: a slow destination slows extraction.
       const ready = (): Observable<void> => inFlight.pipe(filter((n) => n < maxInFlight), take(1), map(() => undefined));
-      const primaryKeyOf = (table: string): string | undefined => schema.table(table)?.primaryKey?.[0];
-
       await lastValueFrom(
         source.extract({ ready }).pipe(
-          normalize({ loadId, maxIdentifierLength: caps.maxIdentifierLength, primaryKeyOf }),
+          normalize(load.normalizerOptions),
           inferSchema(schema, caps.maxIdentifierLength),
-          toRecordBatches<never>(schema, { maxRows: this.#options.batch?.maxRows ?? caps.preferredBatch.maxRows, maxBytes: this.#options.batch?.maxBytes ?? caps.preferredBatch.maxBytes }),
+          toRecordBatches<never>(schema, {
+            maxRows: this.#options.batch?.maxRows ?? caps.preferredBatch.maxRows,
+            maxBytes: this.#options.batch?.maxBytes ?? caps.preferredBatch.maxBytes,
+          }),
           tap(() => inFlight.next(inFlight.value + 1)),
           writeTo(session, schema),
           tap(({ table, rows }) => {
@@ -97,39 +95,25 @@ export class Pipeline {
         ),
         { defaultValue: undefined },
       );
-
-      const changes = schema.takeChanges();
-      if (changes.tables.length > 0) await session.ensureSchema(changes.tables);
-      const versionHash = schema.versionHash();
-      await session.commit({
-        loadId,
-        pipelineName: this.pipelineName,
-        schemaName: source.name,
-        tables: schema.tables,
-        schemaVersionHash: versionHash,
-        schemaChanged: versionHash !== stored?.schemaVersionHash,
-        state: { ...(stored?.state ?? {}), last_load_id: loadId },
-        writtenTables: Object.keys(rowCounts),
-        replaceTables: schema.tables.filter((t) => t.parent === undefined && t.writeDisposition === 'replace').map((t) => t.name),
-        final: true,
-      });
+      await load.commit({}, Object.keys(rowCounts));
+      const report = source.report();
       return {
         pipelineName: this.pipelineName,
         destinationName: this.destination.name,
         destinationLocation: this.destination.location({ pipelineName: this.pipelineName, datasetName: this.datasetName }),
         datasetName: this.datasetName,
-        loadId,
+        loadId: load.loadId,
         startedAt,
         finishedAt: new Date(),
         rowCounts,
         failedJobs: [],
-        source: source.report(),
+        source: { ...report, notes: [...report.notes, ...new Set(load.notes)] },
       };
     } catch (error) {
-      await session.rollback().catch(() => undefined);
+      await load.rollback().catch(() => undefined);
       throw error;
     } finally {
-      await session.close();
+      await load.close();
       await source.close();
     }
   }

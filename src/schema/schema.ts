@@ -110,11 +110,24 @@ export class Schema {
     this.#put({ ...t, writeDisposition });
   }
 
-  /** Tables changed since the previous call, and clear the change set. */
+  /**
+   * Tables changed since the previous call, and clear the change set. Tables without columns yet (a
+   * declared resource that produced no row so far) cannot be created anywhere: they stay pending.
+   */
   takeChanges(): SchemaChanges {
-    const tables = [...this.#dirty].map((n) => this.#tables.get(n)!);
-    this.#dirty.clear();
+    const tables: TableSchema[] = [];
+    for (const name of this.#dirty) {
+      const t = this.#tables.get(name)!;
+      if (t.columns.length === 0) continue;
+      tables.push(t);
+      this.#dirty.delete(name);
+    }
     return { tables };
+  }
+
+  /** Mark every table as changed, so the next {@link takeChanges} returns them all (a new session must see them). */
+  markAllChanged(): void {
+    for (const name of this.#tables.keys()) this.#dirty.add(name);
   }
 
   /** A stable hash of the tables and columns (the `version_hash` of `_dlt_version`). */

@@ -1,0 +1,120 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import type { TableSchema } from '../src/schema/table-schema.js';
+import { defineCapabilities } from './capabilities.js';
+import type { Destination, DestinationCapabilities, DestinationSession, LoadCommit, OpenContext, StoredState } from './destination.js';
+import { DestinationError } from './errors.js';
+
+/** What a sink function is told with each batch. */
+export interface SinkContext {
+  readonly pipelineName: string;
+  readonly datasetName: string;
+  /** The table's schema when the batch was cut (columns, parent, primary key, write disposition). */
+  readonly table: TableSchema;
+}
+
+/** A user's sink: receives every batch, in order, one at a time. */
+export type SinkFunction = (table: string, batch: RecordBatch, context: SinkContext) => Promise<void> | void;
+
+/** Options of {@link sink}. */
+export interface SinkOptions {
+  /** Shown in load info. Default `sink`. */
+  readonly name?: string;
+  /** Where the pipeline state is kept between runs. Default `.notionflow/sinks/<pipeline_name>` in the working directory. */
+  readonly stateDir?: string;
+  /** Called once per commit, after every batch of that commit was delivered. */
+  readonly onCommit?: (load: LoadCommit) => Promise<void> | void;
+  /** Capabilities to override (a sink that can merge may say so). Default: append only, not queryable. */
+  readonly capabilities?: Partial<DestinationCapabilities>;
+}
+
+/**
+ * A destination made of one function: every Arrow batch is handed to `fn` as soon as it is cut.
+ *
+ * **Delivery guarantee: at least once.** A batch is delivered before its load commits; if the run
+ * fails or is killed before the commit, the next run delivers those rows again. Every row carries
+ * `_dlt_load_id` and a deterministic `_dlt_id` (the same object gets the same id in every load), so a
+ * sink deduplicates by `_dlt_id` (keep the row of the newest `_dlt_load_id`). The pipeline state is
+ * kept in a JSON file (see `stateDir`), written after `onCommit` succeeded.
+ *
+ * @example
+ * ```ts
+ * const toQueue = sink(async (table, batch, { pipelineName }) => {
+ *   for (const row of batch) await queue.send({ table, row: row.toJSON() });
+ * });
+ * await pipeline({ destination: toQueue }).run(notionSource({ apiKey }));
+ * ```
+ */
+export function sink(fn: SinkFunction, options: SinkOptions = {}): Destination {
+  const name = options.name ?? 'sink';
+  const capabilities = defineCapabilities({
+    writeDispositions: ['append'],
+    mergeStrategies: [],
+    supportsTransactions: false,
+    supportsTransactionalDdl: false,
+    maxIdentifierLength: 255,
+    loadFormat: 'custom',
+    queryable: false,
+    ...options.capabilities,
+  });
+  const stateFile = (ctx: Pick<OpenContext, 'pipelineName'>): string =>
+    resolve(options.stateDir ?? join('.notionflow', 'sinks', ctx.pipelineName), 'state.json');
+  return {
+    name,
+    capabilities,
+    location: (ctx) => `${name} (state in ${stateFile(ctx)})`,
+    open: async (ctx) => new SinkSession(fn, options, name, ctx, stateFile(ctx)),
+  };
+}
+
+class SinkSession implements DestinationSession {
+  readonly #fn: SinkFunction;
+  readonly #options: SinkOptions;
+  readonly #name: string;
+  readonly #ctx: OpenContext;
+  readonly #stateFile: string;
+  readonly #tables = new Map<string, TableSchema>();
+
+  constructor(fn: SinkFunction, options: SinkOptions, name: string, ctx: OpenContext, stateFile: string) {
+    this.#fn = fn;
+    this.#options = options;
+    this.#name = name;
+    this.#ctx = ctx;
+    this.#stateFile = stateFile;
+  }
+
+  async readState(): Promise<StoredState | undefined> {
+    try {
+      return JSON.parse(await readFile(this.#stateFile, 'utf8')) as StoredState;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new DestinationError(this.#name, `cannot read the state file ${this.#stateFile}: delete it to start over.`, { cause: error });
+    }
+  }
+
+  async ensureSchema(tables: readonly TableSchema[]): Promise<void> {
+    for (const t of tables) this.#tables.set(t.name, t);
+  }
+
+  async write(table: string, batch: RecordBatch): Promise<void> {
+    try {
+      await this.#fn(table, batch, { pipelineName: this.#ctx.pipelineName, datasetName: this.#ctx.datasetName, table: this.#tables.get(table)! });
+    } catch (error) {
+      throw new DestinationError(this.#name, `the sink function failed on table ${table}: ${(error as Error).message}`, { cause: error, table });
+    }
+  }
+
+  async commit(load: LoadCommit): Promise<void> {
+    await this.#options.onCommit?.(load);
+    const stored: StoredState = { state: load.state, tables: load.tables, schemaVersionHash: load.schemaVersionHash, loadId: load.loadId };
+    await mkdir(dirname(this.#stateFile), { recursive: true });
+    // Write then rename: a crash leaves the old state or the new one, never half a file.
+    await writeFile(`${this.#stateFile}.tmp`, JSON.stringify(stored));
+    await rename(`${this.#stateFile}.tmp`, this.#stateFile);
+  }
+
+  async rollback(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
