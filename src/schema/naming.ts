@@ -17,13 +17,15 @@ const cache = new Map<string, string>();
 /**
  * dlt's `snake_case` naming convention for one identifier part: the result matches `[a-z_][a-z0-9_]*`,
  * so it is safe in any SQL dialect once quoted. `"Due Date"` → `due_date`, `"drop table x;--"` →
- * `drop_table_x_x`, `"🚀"` → `x`, `"ÄÖ"` → `x`. Distinct names can collide; {@link normalizeKeys} breaks
- * collisions inside one object.
+ * `drop_table_xxxx`, `" Name "` → `name`, `"🚀"` → `x`, `"ÄÖ"` → `x`. Surrounding whitespace is stripped first,
+ * as dlt does; an empty or blank name (which dlt rejects) becomes `x`, so a load never fails on a name.
+ * Distinct names can collide; `RelationalNormalizer` breaks collisions inside one object.
  */
 export function normalizeIdentifier(identifier: string): string {
   let out = cache.get(identifier);
   if (out !== undefined) return out;
-  let s = identifier.replace(RE_REDUCE, (c) => REDUCE_ALPHABET[c]!);
+  let s = identifier.trim() || '_';
+  s = s.replace(RE_REDUCE, (c) => REDUCE_ALPHABET[c]!);
   s = s.replace(RE_NON_ALPHANUMERIC, '_');
   s = s.replace(RE_BREAK_1, '$1_$2').replace(RE_BREAK_2, '$1_$2').toLowerCase();
   if (RE_LEADING_DIGITS.test(s)) s = `_${s}`;
