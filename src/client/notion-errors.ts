@@ -135,17 +135,17 @@ function advice(init: NotionApiErrorInit, isExpiredCursor: boolean): string {
     case 404:
       return 'Share the page or database with the integration (page menu ··· → Connections → add the integration), or check the id.';
     case 409:
-      return 'Notion reported a conflict; the request is retried with backoff.';
+      return 'Transient (retried with backoff); if it persists, run again later.';
     case 429:
       return init.rateLimitReason === 'public_api_request_blocked'
         ? 'Notion blocked requests from this integration; retrying will not help. Ask a workspace admin why access is restricted.'
-        : 'The request is retried after Retry-After; if this keeps happening, lower the rate budget (limiter requests per window), or run fewer pipelines on this token at once.';
+        : 'Transient (retried after Retry-After); if this keeps happening, lower the rate budget (limiter requests per window) or run fewer pipelines on this token at once.';
     case 500:
     case 502:
     case 503:
     case 504:
     case 529:
-      return 'Notion is failing or overloaded; the request is retried with backoff. If it persists, run again later.';
+      return 'Notion is failing or overloaded. Transient (retried with backoff); if it persists, run again later.';
     default:
       return 'Unexpected status from the Notion API; check NOTION_BASE_URL points at the Notion API.';
   }
@@ -181,10 +181,7 @@ export class NotionTransportError extends NotionflowError {
 
   constructor(init: NotionTransportErrorInit) {
     const cause = Object.assign(new Error(init.detail), init.systemCode === undefined ? {} : { code: init.systemCode });
-    super('notion_transport_error', `${transportSummary(init)} on ${init.method} ${init.path} (${init.detail}).`, {
-      transient: true,
-      cause,
-    });
+    super('notion_transport_error', transportMessage(init), { transient: true, cause });
     this.name = 'NotionTransportError';
     this.failure = init.failure;
     this.method = init.method;
@@ -194,17 +191,18 @@ export class NotionTransportError extends NotionflowError {
   }
 }
 
-function transportSummary(init: NotionTransportErrorInit): string {
+function transportMessage(init: NotionTransportErrorInit): string {
+  const where = `on ${init.method} ${init.path} (${init.detail})`;
   switch (init.failure) {
     case 'unreachable':
-      return 'Notion API server unreachable: check NOTION_BASE_URL (and the network or proxy)';
+      return `Notion API server unreachable ${where}. Check NOTION_BASE_URL, and the network or proxy.`;
     case 'reset':
-      return 'Connection to the Notion API was reset; the request is retried';
+      return `Connection to the Notion API was reset ${where}. Transient (retried); if it persists, check the network or proxy.`;
     case 'timeout':
-      return 'The Notion API did not answer in time; the request is retried (raise timeoutMs if this persists)';
+      return `The Notion API did not answer in time ${where}. Transient (retried); if it persists, raise timeoutMs.`;
     case 'truncated':
-      return 'The Notion API response was cut short; the request is retried';
+      return `The Notion API response was cut short ${where}. Transient (retried); if it persists, check the network or proxy.`;
     case 'invalid_body':
-      return `The Notion API answered ${init.status ?? ''} with a body that is not JSON; the request is retried (check NOTION_BASE_URL if this persists)`;
+      return `The Notion API answered ${init.status ?? ''} with a body that is not JSON ${where}. Transient (retried); if it persists, check NOTION_BASE_URL points at the Notion API.`;
   }
 }

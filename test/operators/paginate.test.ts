@@ -65,7 +65,7 @@ describe('paginate', () => {
       const cursors: (string | undefined)[] = [];
       const pages$ = paginate((cursor) => {
         cursors.push(cursor);
-        return cursor === undefined ? cold('-a|', values) : cold('--#', undefined, failure);
+        return cursor === undefined ? cold('-a|', values) : cold<ListResponse<string>>('--#', undefined, failure);
       });
       expectObservable(pages$).toBe('-a-#', values, failure);
       flush();
