@@ -75,9 +75,13 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
  * {@link NotionClient.close} when done.
  */
 export class NotionClient implements NotionRequester {
+  /** The API's origin (and path prefix, if any), without a trailing slash. */
   readonly baseUrl: string;
+  /** The `Notion-Version` sent with every request. */
   readonly notionVersion: NotionVersion;
+  /** The token bucket every request of this client waits on (share it with other clients of the same token). */
   readonly limiter: Limiter;
+  /** The retry policy every request of this client follows. */
   readonly retryPolicy: RetryPolicy;
   readonly #apiKey: string;
   readonly #scheduler: SchedulerLike;
