@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ConfigError } from '../../src/errors.js';
+
+/** Options of the {@link duckdb} destination. */
+export interface DuckDBConfig {
+  /**
+   * Database file. Default `<pipelineName>.duckdb` in the working directory. `:memory:` keeps the
+   * database in memory (gone when the session closes).
+   */
+  readonly path?: string;
+  /**
+   * An instance you opened yourself (for example to share it with your own queries). Sessions connect
+   * to it and leave it open when they close; `path` is then only what load info shows. Default: each
+   * session opens the file and closes it again.
+   */
+  readonly instance?: DuckDBInstance;
+}
+
+/**
+ * Options every instance notionflow opens gets: the extensions notionflow needs (json, parquet) are
+ * built in, and nothing may be downloaded.
+ */
+export const DUCKDB_INSTANCE_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+});
+
+/** Check a {@link DuckDBConfig} when the destination is built, not mid-run. */
+export function validateDuckDBConfig(config: DuckDBConfig): DuckDBConfig {
+  if (config.path !== undefined && (typeof config.path !== 'string' || config.path.trim() === '')) {
+    throw new ConfigError('duckdb: `path` must be a non-empty file path (or ":memory:").');
+  }
+  if (config.instance !== undefined && !(config.instance instanceof DuckDBInstance)) {
+    throw new ConfigError('duckdb: `instance` must be a DuckDBInstance from @duckdb/node-api.');
+  }
+  return config;
+}
+
+/** The database file a session opens: `config.path`, or `<pipelineName>.duckdb` in the working directory. */
+export function databasePath(config: DuckDBConfig, pipelineName: string): string {
+  const path = config.path ?? `${pipelineName}.duckdb`;
+  return path === ':memory:' ? path : resolve(path);
+}

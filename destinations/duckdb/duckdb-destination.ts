@@ -1,0 +1,39 @@
+import { defineCapabilities } from '../capabilities.js';
+import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
+import { databasePath, validateDuckDBConfig, type DuckDBConfig } from './duckdb-config.js';
+import { DuckDBSession } from './duckdb-session.js';
+
+/** What DuckDB can do: every type, every disposition, transactional DDL, SQL queries, appender ingest. */
+export const DUCKDB_CAPABILITIES: DestinationCapabilities = defineCapabilities({
+  loadFormat: 'appender',
+  queryable: true,
+  maxIdentifierLength: 255,
+  // Larger batches amortize the per-write appender setup; a checkpoint cuts earlier anyway.
+  preferredBatch: { maxRows: 50_000, maxBytes: 32 * 1024 * 1024 },
+});
+
+/**
+ * The embedded DuckDB destination (the default). Each session opens the database file, stages batches in
+ * TEMP tables through the appender and commits data, state and the load row in one transaction.
+ *
+ * @example
+ * ```ts
+ * import { duckdb } from 'notionflow/destinations/duckdb';
+ * const destination = duckdb({ path: 'notion.duckdb' });
+ * const session = await destination.open({ pipelineName: 'notion_pipeline', datasetName: 'notion_data' });
+ * const stored = await session.readState('notion_pipeline');
+ * await session.close();
+ * ```
+ */
+export function duckdb(config: DuckDBConfig = {}): Destination {
+  const checked = validateDuckDBConfig(config);
+  return {
+    name: 'duckdb',
+    capabilities: DUCKDB_CAPABILITIES,
+    location: (ctx) => databasePath(checked, ctx.pipelineName),
+    open: (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
+      opts?.signal?.throwIfAborted();
+      return DuckDBSession.open(checked, ctx);
+    },
+  };
+}

@@ -1,0 +1,404 @@
+import { DuckDBDateValue, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { Table, type RecordBatch } from 'apache-arrow';
+import { recordBatchOf } from '../../src/arrow/table-buffer.js';
+import type { DataType } from '../../src/schema/data-types.js';
+import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
+import type { Abortable, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
+import { DestinationError } from '../errors.js';
+import { appendRecordBatch } from './duckdb-chunk-writer.js';
+import { DUCKDB_INSTANCE_OPTIONS, databasePath, type DuckDBConfig } from './duckdb-config.js';
+import { addColumnSql, addStagingColumnSql, columnList, createStagingSql, createTableSql, qualified, quoteIdent, stagingName } from './duckdb-sql.js';
+
+/** `engine_version` written to `_dlt_pipeline_state` and `_dlt_version`, as dlt does. */
+const STATE_ENGINE_VERSION = 4;
+const SCHEMA_ENGINE_VERSION = 10;
+
+/** dlt's system tables, created in every dataset. */
+const SYSTEM_TABLES: readonly TableSchema[] = [
+  systemTable('_dlt_loads', [
+    ['load_id', 'text', false],
+    ['schema_name', 'text', true],
+    ['status', 'bigint', false],
+    ['inserted_at', 'timestamp', false],
+    ['schema_version_hash', 'text', true],
+  ]),
+  systemTable('_dlt_pipeline_state', [
+    ['version', 'bigint', false],
+    ['engine_version', 'bigint', false],
+    ['pipeline_name', 'text', false],
+    ['state', 'text', false],
+    ['created_at', 'timestamp', false],
+    ['version_hash', 'text', true],
+    ['_dlt_load_id', 'text', false],
+  ]),
+  systemTable('_dlt_version', [
+    ['version', 'bigint', false],
+    ['engine_version', 'bigint', false],
+    ['inserted_at', 'timestamp', false],
+    ['schema_name', 'text', false],
+    ['version_hash', 'text', false],
+    ['schema', 'text', false],
+  ]),
+];
+
+/**
+ * A DuckDB session: one connection to the database file.
+ *
+ * `write` appends each batch into a TEMP staging table (private to the connection, never written to
+ * the file), so nothing is visible and nothing survives a crash before `commit`; `commit` applies the
+ * staged rows, the pipeline state and the load row in one transaction. Uniqueness of merge keys is kept
+ * by the merge itself (delete staged keys, insert the last staged row per key), not by a PRIMARY KEY:
+ * a constraint would make an `append` root that sees the same id twice fail, and its index slows ingest.
+ */
+export class DuckDBSession implements DestinationSession {
+  readonly #instance: DuckDBInstance;
+  readonly #ownsInstance: boolean;
+  readonly #connection: DuckDBConnection;
+  readonly #dataset: string;
+  readonly #log: ((line: string) => void) | undefined;
+  /** Columns of the dataset's tables as they are in the database, loaded on first use. */
+  #tables: Map<string, ColumnSchema[]> | undefined;
+  readonly #staging = new Set<string>();
+  readonly #staged = new Set<string>();
+  #systemReady = false;
+  #closed = false;
+
+  private constructor(instance: DuckDBInstance, ownsInstance: boolean, connection: DuckDBConnection, ctx: OpenContext) {
+    this.#instance = instance;
+    this.#ownsInstance = ownsInstance;
+    this.#connection = connection;
+    this.#dataset = ctx.datasetName;
+    this.#log = ctx.log;
+  }
+
+  /** Open the database (or connect to `config.instance`) for one pipeline run. */
+  static async open(config: DuckDBConfig, ctx: OpenContext): Promise<DuckDBSession> {
+    const path = databasePath(config, ctx.pipelineName);
+    let instance = config.instance;
+    try {
+      instance ??= await DuckDBInstance.create(path, { ...DUCKDB_INSTANCE_OPTIONS });
+      const connection = await instance.connect();
+      return new DuckDBSession(instance, config.instance === undefined, connection, ctx);
+    } catch (err) {
+      if (instance && !config.instance) instance.closeSync();
+      throw new DestinationError('duckdb', `could not open ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async readState(pipelineName: string, opts?: Abortable): Promise<StoredState | undefined> {
+    opts?.signal?.throwIfAborted();
+    const tables = await this.#existingTables();
+    if (!tables.has('_dlt_pipeline_state')) return undefined;
+    const [state] = await this.#rows(
+      `SELECT state, _dlt_load_id, version_hash FROM ${this.#q('_dlt_pipeline_state')} WHERE pipeline_name = $1 ORDER BY version DESC LIMIT 1`,
+      [pipelineName],
+    );
+    if (!state) return undefined;
+    const loadId = String(state['_dlt_load_id']);
+    // The schema the state was committed with: the load row names its hash; fall back to the newest version.
+    const [version] = tables.has('_dlt_version')
+      ? await this.#rows(
+          `SELECT schema, version_hash FROM ${this.#q('_dlt_version')} ORDER BY (version_hash = (SELECT schema_version_hash FROM ${this.#q('_dlt_loads')} WHERE load_id = $1 LIMIT 1)) DESC NULLS LAST, version DESC LIMIT 1`,
+          [loadId],
+        )
+      : [];
+    const schema = version ? (JSON.parse(String(version['schema'])) as { tables?: TableSchema[] }) : {};
+    return {
+      state: JSON.parse(String(state['state'])) as Record<string, unknown>,
+      tables: schema.tables ?? [],
+      schemaVersionHash: version ? String(version['version_hash']) : '',
+      loadId,
+    };
+  }
+
+  async ensureSchema(tables: readonly TableSchema[], opts?: Abortable): Promise<void> {
+    opts?.signal?.throwIfAborted();
+    await this.#ensureSystemTables();
+    const existing = await this.#existingTables();
+    for (const table of tables) {
+      const have = existing.get(table.name);
+      try {
+        if (!have) {
+          await this.#exec(createTableSql(this.#dataset, table.name, table.columns));
+          existing.set(table.name, [...table.columns]);
+          continue;
+        }
+        const known = new Set(have.map((c) => c.name));
+        for (const column of table.columns) {
+          if (known.has(column.name)) continue;
+          await this.#exec(addColumnSql(this.#dataset, table.name, column));
+          if (this.#staging.has(table.name)) await this.#exec(addStagingColumnSql(table.name, column));
+          have.push({ ...column, nullable: true });
+        }
+      } catch (err) {
+        throw this.#error(`could not create or alter table "${table.name}"`, err, table.name);
+      }
+    }
+  }
+
+  async write(table: string, batch: RecordBatch, opts?: Abortable): Promise<void> {
+    opts?.signal?.throwIfAborted();
+    const columns = (await this.#existingTables()).get(table);
+    if (!columns) throw new DestinationError('duckdb', `table "${table}" does not exist; call ensureSchema first.`, { table });
+    if (!this.#staging.has(table)) {
+      try {
+        await this.#exec(`DROP TABLE IF EXISTS ${stagingName(table)}`);
+        await this.#exec(createStagingSql(table, columns));
+      } catch (err) {
+        throw this.#error(`could not create the staging table of "${table}"`, err, table);
+      }
+      this.#staging.add(table);
+    }
+    const appender = await this.#connection.createAppender(table, 'main', 'temp');
+    try {
+      appendRecordBatch(appender, table, columns, batch);
+    } finally {
+      appender.closeSync();
+    }
+    this.#staged.add(table);
+  }
+
+  async commit(load: LoadCommit, opts?: Abortable): Promise<void> {
+    opts?.signal?.throwIfAborted();
+    await this.#ensureSystemTables();
+    const existing = await this.#existingTables();
+    const byName = new Map(load.tables.map((t) => [t.name, t]));
+    const rootOf = (name: string): TableSchema | undefined => {
+      let t = byName.get(name);
+      while (t?.parent !== undefined) t = byName.get(t.parent);
+      return t;
+    };
+    const descendantsOf = (root: string) => load.tables.filter((t) => t.name !== root && rootOf(t.name)?.name === root && existing.has(t.name));
+    // Staged tables, parents before children (the order of the schema).
+    const staged = [...load.tables.map((t) => t.name).filter((n) => this.#staged.has(n)), ...[...this.#staged].filter((n) => !byName.has(n))];
+    let current: string | undefined;
+    await this.#exec('BEGIN TRANSACTION');
+    try {
+      for (const root of load.replaceTables) {
+        for (const t of [root, ...descendantsOf(root).map((d) => d.name)]) {
+          current = t;
+          if (existing.has(t)) await this.#exec(`DELETE FROM ${this.#q(t)}`);
+        }
+      }
+      for (const name of staged) {
+        current = name;
+        const root = rootOf(name);
+        const merge = root?.writeDisposition === 'merge' && (root.primaryKey?.length ?? 0) > 0;
+        if (!merge) await this.#exec(`INSERT INTO ${this.#q(name)} BY NAME SELECT * FROM ${stagingName(name)}`);
+        else if (root!.name === name) await this.#mergeRoot(root!, descendantsOf(name), (t) => (current = t));
+        else await this.#exec(`INSERT INTO ${this.#q(name)} BY NAME SELECT * FROM ${stagingName(name)} QUALIFY row_number() OVER (PARTITION BY ${quoteIdent(DLT_COLUMNS.id)} ORDER BY rowid DESC) = 1`);
+      }
+      current = '_dlt_pipeline_state';
+      const stateJson = JSON.stringify(load.state);
+      await this.#exec(
+        `INSERT INTO ${this.#q('_dlt_pipeline_state')} (version, engine_version, pipeline_name, state, created_at, version_hash, _dlt_load_id) ` +
+          `SELECT coalesce(max(version), 0) + 1, ${STATE_ENGINE_VERSION}, $1, $2, now(), md5($2), $3 FROM ${this.#q('_dlt_pipeline_state')} WHERE pipeline_name = $1`,
+        [load.pipelineName, stateJson, load.loadId],
+      );
+      if (load.schemaChanged) {
+        current = '_dlt_version';
+        const schemaJson = JSON.stringify({ name: load.schemaName, version_hash: load.schemaVersionHash, tables: load.tables });
+        await this.#exec(
+          `INSERT INTO ${this.#q('_dlt_version')} (version, engine_version, inserted_at, schema_name, version_hash, schema) ` +
+            `SELECT coalesce(max(version), 0) + 1, ${SCHEMA_ENGINE_VERSION}, now(), $1, $2, $3 FROM ${this.#q('_dlt_version')} WHERE schema_name = $1`,
+          [load.schemaName, load.schemaVersionHash, schemaJson],
+        );
+      }
+      current = '_dlt_loads';
+      await this.#exec(`DELETE FROM ${this.#q('_dlt_loads')} WHERE load_id = $1`, [load.loadId]);
+      await this.#exec(
+        `INSERT INTO ${this.#q('_dlt_loads')} (load_id, schema_name, status, inserted_at, schema_version_hash) VALUES ($1, $2, $3, now(), $4)`,
+        [load.loadId, load.schemaName, load.final ? 0 : 1, load.schemaVersionHash],
+      );
+      for (const name of this.#staged) await this.#exec(`DELETE FROM ${stagingName(name)}`);
+      await this.#exec('COMMIT');
+    } catch (err) {
+      await this.#exec('ROLLBACK').catch(() => undefined);
+      throw this.#error(`commit of load ${load.loadId} failed at table "${current}"`, err, current, load.loadId);
+    }
+    this.#staged.clear();
+  }
+
+  async rollback(opts?: Abortable): Promise<void> {
+    opts?.signal?.throwIfAborted();
+    for (const name of this.#staging) await this.#exec(`DELETE FROM ${stagingName(name)}`);
+    this.#staged.clear();
+  }
+
+  async query(sql: string, opts?: Abortable): Promise<QueryResult> {
+    opts?.signal?.throwIfAborted();
+    const reader = await this.#read(sql);
+    const rows = reader.getRowObjectsJS().map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'bigint' && v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER ? Number(v) : v;
+      return out;
+    });
+    return { columns: reader.columnNames(), rows };
+  }
+
+  async queryArrow(sql: string, opts?: Abortable): Promise<Table> {
+    opts?.signal?.throwIfAborted();
+    const reader = await this.#read(sql);
+    const names = reader.columnNames();
+    const types = reader.columnTypes().map(dataTypeOfDuckDB);
+    const rows = reader.getRowObjects().map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const name of names) out[name] = plainValue(row[name]!);
+      return out;
+    });
+    return new Table(recordBatchOf(names.map((name, i) => ({ name, dataType: types[i]!, nullable: true })), rows));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#connection.closeSync();
+    if (this.#ownsInstance) this.#instance.closeSync();
+  }
+
+  /** Delete-insert merge of a root table with its descendants, in the open transaction. */
+  async #mergeRoot(root: TableSchema, descendants: readonly TableSchema[], at: (table: string) => void): Promise<void> {
+    const target = this.#q(root.name);
+    const staging = stagingName(root.name);
+    const key = columnList(root.primaryKey!);
+    const id = quoteIdent(DLT_COLUMNS.id);
+    const rootId = quoteIdent(DLT_COLUMNS.rootId);
+    // Child rows of every merged root go, also in child tables that got no rows this time (a list that became empty).
+    for (const child of descendants) {
+      at(child.name);
+      const columns = (await this.#existingTables()).get(child.name) ?? [];
+      if (!columns.some((c) => c.name === DLT_COLUMNS.rootId)) {
+        throw new DestinationError('duckdb', `child table "${child.name}" of merge table "${root.name}" has no ${DLT_COLUMNS.rootId} column.`, { table: child.name });
+      }
+      await this.#exec(
+        `DELETE FROM ${this.#q(child.name)} WHERE ${rootId} IN (SELECT ${id} FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging}) UNION ALL SELECT ${id} FROM ${staging})`,
+      );
+    }
+    at(root.name);
+    await this.#exec(`DELETE FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging})`);
+    await this.#exec(`INSERT INTO ${target} BY NAME SELECT * FROM ${staging} QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY rowid DESC) = 1`);
+  }
+
+  async #ensureSystemTables(): Promise<void> {
+    if (this.#systemReady) return;
+    await this.#exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#dataset)}`);
+    const existing = await this.#existingTables();
+    for (const t of SYSTEM_TABLES) {
+      if (existing.has(t.name)) continue;
+      await this.#exec(createTableSql(this.#dataset, t.name, t.columns));
+      existing.set(t.name, [...t.columns]);
+    }
+    this.#systemReady = true;
+  }
+
+  /** The dataset's tables and columns, read from the catalog once and then kept up to date by this session. */
+  async #existingTables(): Promise<Map<string, ColumnSchema[]>> {
+    if (this.#tables) return this.#tables;
+    const rows = await this.#rows(
+      'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_catalog = current_database() ORDER BY table_name, ordinal_position',
+      [this.#dataset],
+    );
+    const tables = new Map<string, ColumnSchema[]>();
+    for (const row of rows) {
+      const name = String(row['table_name']);
+      const columns = tables.get(name) ?? [];
+      columns.push({ name: String(row['column_name']), dataType: dataTypeOfSqlType(String(row['data_type'])), nullable: true });
+      tables.set(name, columns);
+    }
+    this.#tables = tables;
+    return tables;
+  }
+
+  #q(table: string): string {
+    return qualified(this.#dataset, table);
+  }
+
+  async #exec(sql: string, values?: DuckDBValue[]): Promise<void> {
+    this.#log?.(sql);
+    await this.#connection.run(sql, values);
+  }
+
+  async #read(sql: string, values?: DuckDBValue[]) {
+    this.#log?.(sql);
+    try {
+      return await this.#connection.runAndReadAll(sql, values);
+    } catch (err) {
+      throw this.#error('query failed', err);
+    }
+  }
+
+  async #rows(sql: string, values?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
+    return (await this.#read(sql, values)).getRowObjectsJS();
+  }
+
+  #error(what: string, err: unknown, table?: string, loadId?: string): DestinationError {
+    if (err instanceof DestinationError) return err;
+    return new DestinationError('duckdb', `${what}: ${(err as Error).message}`, {
+      cause: err,
+      ...(table !== undefined ? { table } : {}),
+      ...(loadId !== undefined ? { loadId } : {}),
+    });
+  }
+}
+
+function systemTable(name: string, columns: readonly (readonly [string, DataType, boolean])[]): TableSchema {
+  return { name, columns: columns.map(([n, dataType, nullable]) => ({ name: n, dataType, nullable })), writeDisposition: 'append' };
+}
+
+/** The notionflow type of a DuckDB result column (anything unusual is read as text). */
+function dataTypeOfDuckDB(type: DuckDBType): DataType {
+  if (type.alias === 'JSON') return 'json';
+  switch (type.typeId) {
+    case DuckDBTypeId.BOOLEAN:
+      return 'bool';
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UTINYINT:
+    case DuckDBTypeId.USMALLINT:
+    case DuckDBTypeId.UINTEGER:
+      return 'bigint';
+    case DuckDBTypeId.FLOAT:
+    case DuckDBTypeId.DOUBLE:
+    case DuckDBTypeId.DECIMAL:
+      return 'double';
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return 'timestamp';
+    case DuckDBTypeId.DATE:
+      return 'date';
+    default:
+      return 'text';
+  }
+}
+
+/** The notionflow type of a column by its catalog type name (as `duckdbColumnType` wrote it). */
+function dataTypeOfSqlType(sqlType: string): DataType {
+  switch (sqlType) {
+    case 'JSON':
+      return 'json';
+    case 'BIGINT':
+      return 'bigint';
+    case 'DOUBLE':
+      return 'double';
+    case 'BOOLEAN':
+      return 'bool';
+    case 'TIMESTAMP WITH TIME ZONE':
+      return 'timestamp';
+    case 'DATE':
+      return 'date';
+    default:
+      return 'text';
+  }
+}
+
+/** A DuckDB value as the row value `recordBatchOf` takes for its column type. */
+function plainValue(v: DuckDBValue): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+  if (v instanceof DuckDBTimestampTZValue) return Number(v.micros) / 1000;
+  if (v instanceof DuckDBDateValue) return new Date(v.days * 86_400_000);
+  if (typeof (v as { micros?: unknown }).micros === 'bigint') return Number((v as { micros: bigint }).micros) / 1000;
+  if (typeof (v as { toDouble?: unknown }).toDouble === 'function') return (v as { toDouble(): number }).toDouble();
+  return String(v);
+}

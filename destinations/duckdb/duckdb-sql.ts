@@ -1,0 +1,53 @@
+import type { ColumnSchema } from '../../src/schema/table-schema.js';
+import { duckdbColumnType, duckdbStagingType } from './duckdb-type-mapper.js';
+
+/**
+ * Quote an identifier for DuckDB: wrap it in double quotes and double any embedded quote. Every schema,
+ * table and column name in generated SQL goes through here, so no name is ever SQL text.
+ *
+ * @example
+ * ```ts
+ * quoteIdent('order'); // '"order"'
+ * quoteIdent('a"b');   // '"a""b"'
+ * ```
+ */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** `"schema"."table"`, both quoted. */
+export function qualified(schema: string, table: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+/** The qualified name of a table's staging twin: a TEMP table, private to the connection and never persisted. */
+export function stagingName(table: string): string {
+  return `temp.main.${quoteIdent(table)}`;
+}
+
+/** `CREATE TABLE IF NOT EXISTS` for a target table. */
+export function createTableSql(schema: string, table: string, columns: readonly ColumnSchema[]): string {
+  const cols = columns.map((c) => `${quoteIdent(c.name)} ${duckdbColumnType(c.dataType)}${c.nullable ? '' : ' NOT NULL'}`);
+  return `CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${cols.join(', ')})`;
+}
+
+/** `ALTER TABLE … ADD COLUMN` for a target table. New columns are always nullable: old rows have no value. */
+export function addColumnSql(schema: string, table: string, column: ColumnSchema): string {
+  return `ALTER TABLE ${qualified(schema, table)} ADD COLUMN ${quoteIdent(column.name)} ${duckdbColumnType(column.dataType)}`;
+}
+
+/** `CREATE TEMP TABLE` for a staging table. */
+export function createStagingSql(table: string, columns: readonly ColumnSchema[]): string {
+  const cols = columns.map((c) => `${quoteIdent(c.name)} ${duckdbStagingType(c.dataType).toString()}`);
+  return `CREATE TEMP TABLE IF NOT EXISTS ${quoteIdent(table)} (${cols.join(', ')})`;
+}
+
+/** `ALTER TABLE … ADD COLUMN` for a staging table. */
+export function addStagingColumnSql(table: string, column: ColumnSchema): string {
+  return `ALTER TABLE ${stagingName(table)} ADD COLUMN ${quoteIdent(column.name)} ${duckdbStagingType(column.dataType).toString()}`;
+}
+
+/** A comma-separated list of quoted column names. */
+export function columnList(names: readonly string[]): string {
+  return names.map(quoteIdent).join(', ');
+}

@@ -1,0 +1,47 @@
+import { BIGINT, BOOLEAN, DATE, DOUBLE, TIMESTAMPTZ, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import type { DataType } from '../../src/schema/data-types.js';
+
+/**
+ * The DuckDB column type of each notionflow data type, in target tables.
+ * timestamp → TIMESTAMPTZ (µs, UTC instant); json → JSON (the bundled json extension's VARCHAR alias).
+ */
+export function duckdbColumnType(dataType: DataType): string {
+  switch (dataType) {
+    case 'text':
+      return 'VARCHAR';
+    case 'bigint':
+      return 'BIGINT';
+    case 'double':
+      return 'DOUBLE';
+    case 'bool':
+      return 'BOOLEAN';
+    case 'timestamp':
+      return 'TIMESTAMPTZ';
+    case 'date':
+      return 'DATE';
+    case 'json':
+      return 'JSON';
+  }
+}
+
+/**
+ * The type of a column in a staging table and in the data chunks appended to it. JSON is staged as
+ * VARCHAR so that the appender takes raw string bytes and the cast at commit validates the documents.
+ */
+export function duckdbStagingType(dataType: DataType): DuckDBType {
+  switch (dataType) {
+    case 'text':
+    case 'json':
+      return VARCHAR;
+    case 'bigint':
+      return BIGINT;
+    case 'double':
+      return DOUBLE;
+    case 'bool':
+      return BOOLEAN;
+    case 'timestamp':
+      return TIMESTAMPTZ;
+    case 'date':
+      return DATE;
+  }
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { recordBatchOf } from '../../src/arrow/table-buffer.js';
+import { ConfigError } from '../../src/errors.js';
+import type { TableSchema } from '../../src/schema/table-schema.js';
+import { duckdb, quoteIdent } from '../../destinations/duckdb/index.js';
+import { DestinationError } from '../../destinations/errors.js';
+import { runConformanceSuite } from './conformance.js';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'notionflow-duckdb-'));
+}
+
+runConformanceSuite('duckdb', async () => {
+  const dir = await tempDir();
+  return { destination: duckdb({ path: join(dir, 'test.duckdb') }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+describe('duckdb destination', () => {
+  const table: TableSchema = {
+    name: 'order',
+    columns: [
+      { name: 'select', dataType: 'text', nullable: true },
+      { name: 'j', dataType: 'json', nullable: true },
+    ],
+    writeDisposition: 'append',
+  };
+  const load = {
+    loadId: 'l1',
+    pipelineName: 'p',
+    schemaName: 'notion',
+    tables: [table],
+    schemaVersionHash: 'h',
+    schemaChanged: true,
+    state: {},
+    writtenTables: ['order'],
+    replaceTables: [],
+    final: true,
+  };
+
+  it('quotes identifiers by doubling embedded quotes', () => {
+    expect(quoteIdent('order')).toBe('"order"');
+    expect(quoteIdent('a"b')).toBe('"a""b"');
+    expect(quoteIdent('x"; DROP TABLE t; --')).toBe('"x""; DROP TABLE t; --"');
+  });
+
+  it('validates its config when built', () => {
+    expect(() => duckdb({ path: '' })).toThrow(ConfigError);
+    expect(() => duckdb({ instance: {} as never })).toThrow(ConfigError);
+  });
+
+  it('defaults to <pipelineName>.duckdb in the working directory', () => {
+    expect(duckdb().location({ pipelineName: 'notion_pipeline', datasetName: 'd' })).toBe(join(process.cwd(), 'notion_pipeline.duckdb'));
+  });
+
+  it('logs every statement, with every name quoted', async () => {
+    const dir = await tempDir();
+    const lines: string[] = [];
+    const session = await duckdb({ path: join(dir, 'x.duckdb') }).open({ pipelineName: 'p', datasetName: 'group', log: (l) => lines.push(l) });
+    try {
+      await session.ensureSchema([table]);
+      await session.write('order', recordBatchOf(table.columns, [{ select: 'x', j: '{}' }]));
+      await session.commit(load);
+    } finally {
+      await session.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(lines).toContain('CREATE SCHEMA IF NOT EXISTS "group"');
+    expect(lines).toContain('CREATE TABLE IF NOT EXISTS "group"."order" ("select" VARCHAR, "j" JSON)');
+    expect(lines.some((l) => l.startsWith('INSERT INTO "group"."order" BY NAME SELECT * FROM temp.main."order"'))).toBe(true);
+    // No name appears unquoted.
+    expect(lines.filter((l) => /[ .(]order\b/.test(l.replaceAll('"order"', '')))).toEqual([]);
+  });
+
+  it('rolls the whole commit back and names the table when a row does not fit', async () => {
+    const dir = await tempDir();
+    const dest = duckdb({ path: join(dir, 'x.duckdb') });
+    const session = await dest.open({ pipelineName: 'p', datasetName: 'd' });
+    try {
+      await session.ensureSchema([table]);
+      await session.write('order', recordBatchOf(table.columns, [{ select: 'x', j: 'not json' }]));
+      const error = await session.commit(load).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DestinationError);
+      expect((error as DestinationError).table).toBe('order');
+      expect(await session.readState('p')).toBeUndefined();
+      const rows = await session.query!('SELECT count(*) AS n FROM "d"."order"');
+      expect(rows.rows).toEqual([{ n: 0 }]);
+    } finally {
+      await session.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('returns a query as an Arrow table, and the file reopens after close', async () => {
+    const dir = await tempDir();
+    const dest = duckdb({ path: join(dir, 'x.duckdb') });
+    try {
+      const first = await dest.open({ pipelineName: 'p', datasetName: 'd' });
+      await first.ensureSchema([table]);
+      await first.write('order', recordBatchOf(table.columns, [{ select: 'x', j: '{"a":1}' }, { select: null, j: null }]));
+      await first.commit(load);
+      await first.close();
+      await first.close();
+      const second = await dest.open({ pipelineName: 'p', datasetName: 'd' });
+      const arrow = await second.queryArrow!('SELECT * FROM "d"."order" ORDER BY "select" NULLS LAST');
+      await second.close();
+      expect(arrow.numRows).toBe(2);
+      expect(arrow.schema.fields.map((f) => f.name)).toEqual(['select', 'j']);
+      expect(arrow.getChild('select')!.toArray()).toEqual(['x', null]);
+      expect(arrow.getChild('j')!.get(0)).toBe('{"a":1}');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
