@@ -17,8 +17,8 @@ export const NO_FIT: unique symbol = Symbol('no-fit');
 export function inferDataType(value: unknown): DataType | undefined {
   switch (typeof value) {
     case 'string':
-      if (value.length >= 16 && value.length <= 35 && RE_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value))) return 'timestamp';
-      if (value.length === 10 && RE_DATE.test(value)) return 'date';
+      if (value.length >= 16 && value.length <= 35 && isTimestamp(value)) return 'timestamp';
+      if (value.length === 10 && isCalendarDate(value)) return 'date';
       return 'text';
     case 'number':
       return Number.isSafeInteger(value) ? 'bigint' : 'double';
@@ -49,16 +49,26 @@ export function coerceValue(value: unknown, type: DataType): unknown {
       return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : NO_FIT;
     case 'bool':
       return typeof value === 'boolean' ? value : NO_FIT;
-    case 'timestamp': {
-      if (typeof value !== 'string' || !RE_TIMESTAMP.test(value)) return NO_FIT;
-      const ms = Date.parse(value);
-      return Number.isNaN(ms) ? NO_FIT : ms;
-    }
+    case 'timestamp':
+      return typeof value === 'string' && isTimestamp(value) ? Date.parse(value) : NO_FIT;
     case 'date':
-      return typeof value === 'string' && RE_DATE.test(value) ? value : NO_FIT;
+      return typeof value === 'string' && isCalendarDate(value) ? value : NO_FIT;
     case 'json':
-      return typeof value === 'string' ? value : JSON.stringify(value);
+      // Always JSON text: a bare string such as `abc` is not a JSON document, and a JSON column rejects it.
+      return JSON.stringify(value);
   }
+}
+
+/** `YYYY-MM-DD` naming a real day (`2024-02-30` is text: a destination would reject or silently shift it). */
+function isCalendarDate(value: string): boolean {
+  if (!RE_DATE.test(value)) return false;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value);
+}
+
+/** An ISO 8601 instant with a zone whose date part is a real day (`Date.parse` rolls `02-30` over to March). */
+function isTimestamp(value: string): boolean {
+  return RE_TIMESTAMP.test(value) && isCalendarDate(value.slice(0, 10)) && !Number.isNaN(Date.parse(value));
 }
 
 const LINK_COLUMNS: Record<string, DataType> = {
@@ -88,9 +98,11 @@ function typeRow(schema: Schema, table: string, pk: ReadonlySet<string>, row: Ro
     if (value === null || value === undefined) continue;
     let column: ColumnSchema | undefined = schema.column(table, col);
     if (!column) {
-      const dataType = LINK_COLUMNS[col] ?? inferDataType(value);
+      // Own properties only: a column may be called `constructor` or `toString`.
+      const link = Object.hasOwn(LINK_COLUMNS, col);
+      const dataType = link ? LINK_COLUMNS[col]! : inferDataType(value);
       if (dataType === undefined) continue;
-      column = { name: col, dataType, nullable: !(col in LINK_COLUMNS) && !pk.has(col) };
+      column = { name: col, dataType, nullable: !link && !pk.has(col) };
       schema.addColumn(table, column);
     }
     const coerced = coerceValue(value, column.dataType);
