@@ -55,6 +55,7 @@ export class DuckDBSession implements DestinationSession {
   readonly #ownsInstance: boolean;
   readonly #connection: DuckDBConnection;
   readonly #dataset: string;
+  readonly #catalog: string;
   readonly #log: ((line: string) => void) | undefined;
   /** Columns of the dataset's tables as they are in the database, loaded on first use. */
   #tables: Map<string, ColumnSchema[]> | undefined;
@@ -63,8 +64,9 @@ export class DuckDBSession implements DestinationSession {
   #systemReady = false;
   #closed = false;
 
-  private constructor(instance: DuckDBInstance, ownsInstance: boolean, connection: DuckDBConnection, ctx: OpenContext) {
+  private constructor(instance: DuckDBInstance, ownsInstance: boolean, connection: DuckDBConnection, catalog: string, ctx: OpenContext) {
     this.#instance = instance;
+    this.#catalog = catalog;
     this.#ownsInstance = ownsInstance;
     this.#connection = connection;
     this.#dataset = ctx.datasetName;
@@ -78,7 +80,8 @@ export class DuckDBSession implements DestinationSession {
     try {
       instance ??= await DuckDBInstance.create(path, { ...DUCKDB_INSTANCE_OPTIONS });
       const connection = await instance.connect();
-      return new DuckDBSession(instance, config.instance === undefined, connection, ctx);
+      const catalog = String((await connection.runAndReadAll('SELECT current_database()')).getRowsJS()[0]![0]);
+      return new DuckDBSession(instance, config.instance === undefined, connection, catalog, ctx);
     } catch (err) {
       if (instance && !config.instance) instance.closeSync();
       throw new DestinationError('duckdb', `could not open ${path}: ${(err as Error).message}`, { cause: err });
@@ -119,14 +122,14 @@ export class DuckDBSession implements DestinationSession {
       const have = existing.get(table.name);
       try {
         if (!have) {
-          await this.#exec(createTableSql(this.#dataset, table.name, table.columns));
+          await this.#exec(createTableSql(this.#q(table.name), table.columns));
           existing.set(table.name, [...table.columns]);
           continue;
         }
         const known = new Set(have.map((c) => c.name));
         for (const column of table.columns) {
           if (known.has(column.name)) continue;
-          await this.#exec(addColumnSql(this.#dataset, table.name, column));
+          await this.#exec(addColumnSql(this.#q(table.name), column));
           if (this.#staging.has(table.name)) await this.#exec(addStagingColumnSql(table.name, column));
           have.push({ ...column, nullable: true });
         }
@@ -281,11 +284,11 @@ export class DuckDBSession implements DestinationSession {
 
   async #ensureSystemTables(): Promise<void> {
     if (this.#systemReady) return;
-    await this.#exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#dataset)}`);
+    await this.#exec(`CREATE SCHEMA IF NOT EXISTS ${qualified(this.#catalog, this.#dataset)}`);
     const existing = await this.#existingTables();
     for (const t of SYSTEM_TABLES) {
       if (existing.has(t.name)) continue;
-      await this.#exec(createTableSql(this.#dataset, t.name, t.columns));
+      await this.#exec(createTableSql(this.#q(t.name), t.columns));
       existing.set(t.name, [...t.columns]);
     }
     this.#systemReady = true;
@@ -295,8 +298,8 @@ export class DuckDBSession implements DestinationSession {
   async #existingTables(): Promise<Map<string, ColumnSchema[]>> {
     if (this.#tables) return this.#tables;
     const rows = await this.#rows(
-      'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_catalog = current_database() ORDER BY table_name, ordinal_position',
-      [this.#dataset],
+      'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_catalog = $1 AND table_schema = $2 ORDER BY table_name, ordinal_position',
+      [this.#catalog, this.#dataset],
     );
     const tables = new Map<string, ColumnSchema[]>();
     for (const row of rows) {
@@ -310,7 +313,7 @@ export class DuckDBSession implements DestinationSession {
   }
 
   #q(table: string): string {
-    return qualified(this.#dataset, table);
+    return qualified(this.#catalog, this.#dataset, table);
   }
 
   async #exec(sql: string, values?: DuckDBValue[]): Promise<void> {

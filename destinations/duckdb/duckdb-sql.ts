@@ -15,9 +15,13 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** `"schema"."table"`, both quoted. */
-export function qualified(schema: string, table: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+/**
+ * A dotted name with every part quoted: `"catalog"."schema"."table"`. Sessions name tables with the
+ * catalog too, because a dataset named like the database file (`bench` in `bench.duckdb`) is otherwise
+ * an ambiguous reference.
+ */
+export function qualified(...parts: readonly string[]): string {
+  return parts.map(quoteIdent).join('.');
 }
 
 /** The qualified name of a table's staging twin: a TEMP table, private to the connection and never persisted. */
@@ -25,15 +29,15 @@ export function stagingName(table: string): string {
   return `temp.main.${quoteIdent(table)}`;
 }
 
-/** `CREATE TABLE IF NOT EXISTS` for a target table. */
-export function createTableSql(schema: string, table: string, columns: readonly ColumnSchema[]): string {
+/** `CREATE TABLE IF NOT EXISTS` for a target table; `target` is a {@link qualified} name. */
+export function createTableSql(target: string, columns: readonly ColumnSchema[]): string {
   const cols = columns.map((c) => `${quoteIdent(c.name)} ${duckdbColumnType(c.dataType)}${c.nullable ? '' : ' NOT NULL'}`);
-  return `CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${cols.join(', ')})`;
+  return `CREATE TABLE IF NOT EXISTS ${target} (${cols.join(', ')})`;
 }
 
 /** `ALTER TABLE … ADD COLUMN` for a target table. New columns are always nullable: old rows have no value. */
-export function addColumnSql(schema: string, table: string, column: ColumnSchema): string {
-  return `ALTER TABLE ${qualified(schema, table)} ADD COLUMN ${quoteIdent(column.name)} ${duckdbColumnType(column.dataType)}`;
+export function addColumnSql(target: string, column: ColumnSchema): string {
+  return `ALTER TABLE ${target} ADD COLUMN ${quoteIdent(column.name)} ${duckdbColumnType(column.dataType)}`;
 }
 
 /** `CREATE TEMP TABLE` for a staging table. */

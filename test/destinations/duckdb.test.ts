@@ -67,9 +67,9 @@ describe('duckdb destination', () => {
       await session.close();
       await rm(dir, { recursive: true, force: true });
     }
-    expect(lines).toContain('CREATE SCHEMA IF NOT EXISTS "group"');
-    expect(lines).toContain('CREATE TABLE IF NOT EXISTS "group"."order" ("select" VARCHAR, "j" JSON)');
-    expect(lines.some((l) => l.startsWith('INSERT INTO "group"."order" BY NAME SELECT * FROM temp.main."order"'))).toBe(true);
+    expect(lines).toContain('CREATE SCHEMA IF NOT EXISTS "x"."group"');
+    expect(lines).toContain('CREATE TABLE IF NOT EXISTS "x"."group"."order" ("select" VARCHAR, "j" JSON)');
+    expect(lines.some((l) => l.startsWith('INSERT INTO "x"."group"."order" BY NAME SELECT * FROM temp.main."order"'))).toBe(true);
     // No name appears unquoted.
     expect(lines.filter((l) => /[ .(]order\b/.test(l.replaceAll('"order"', '')))).toEqual([]);
   });
@@ -87,6 +87,20 @@ describe('duckdb destination', () => {
       expect(await session.readState('p')).toBeUndefined();
       const rows = await session.query!('SELECT count(*) AS n FROM "d"."order"');
       expect(rows.rows).toEqual([{ n: 0 }]);
+    } finally {
+      await session.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('works with a dataset named like the database file', async () => {
+    const dir = await tempDir();
+    const session = await duckdb({ path: join(dir, 'notion.duckdb') }).open({ pipelineName: 'p', datasetName: 'notion' });
+    try {
+      await session.ensureSchema([table]);
+      await session.write('order', recordBatchOf(table.columns, [{ select: 'x', j: '{}' }]));
+      await session.commit({ ...load, state: { ok: true } });
+      expect((await session.readState('p'))?.state).toEqual({ ok: true });
     } finally {
       await session.close();
       await rm(dir, { recursive: true, force: true });

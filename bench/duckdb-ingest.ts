@@ -1,0 +1,286 @@
+/**
+ * DuckDB ingest paths, measured on the same Arrow input.
+ *
+ *   npx tsc -p tsconfig.build.json && node dist/bench/duckdb-ingest.js [--rows N] [--runs R]
+ *
+ * The parent process runs each path R times in a fresh child process (so each peak RSS is that path's
+ * own), each into a new database file, timing from the first batch to the end of `CHECKPOINT`. Every
+ * child first builds the same 10-column mixed Arrow batches with `TableBuffer` (timed separately: the
+ * "Arrow build" figure). Paths:
+ *
+ * - `destination`: the DuckDB destination end to end (appender chunk copy into TEMP staging, then the
+ *   commit's `INSERT … SELECT`, state and load rows, one transaction);
+ * - `chunk-copy`: `appendRecordBatch` straight into the target table (raw Arrow buffer copies);
+ * - `chunk-values`: `DuckDBDataChunk.setColumns` with DuckDB values converted from the Arrow vectors;
+ * - `parquet`: parquet-wasm writes each batch as an uncompressed Parquet file, `read_parquet` loads them;
+ * - `ndjson`: each row as a JSON line in a file, `read_ndjson` loads it;
+ * - `insert`: multi-row `INSERT … VALUES` (1,000 rows a statement) on at most 50,000 rows.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DuckDBDataChunk,
+  DuckDBInstance,
+  dateValue,
+  timestampTZValue,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { tableToIPC, Table, type RecordBatch } from 'apache-arrow';
+import { TableBuffer } from '../src/arrow/table-buffer.js';
+import type { Row } from '../src/records.js';
+import type { TableSchema } from '../src/schema/table-schema.js';
+import { RuntimeSession } from '../destinations/runtime-session.js';
+import { appendRecordBatch, duckdb, DUCKDB_INSTANCE_OPTIONS } from '../destinations/duckdb/index.js';
+import { createTableSql, qualified } from '../destinations/duckdb/duckdb-sql.js';
+import { duckdbStagingType } from '../destinations/duckdb/duckdb-type-mapper.js';
+
+const PATHS = ['destination', 'chunk-copy', 'chunk-values', 'parquet', 'ndjson', 'insert'] as const;
+type PathName = (typeof PATHS)[number];
+const BATCH_ROWS = 50_000;
+const INSERT_MAX_ROWS = 50_000;
+
+const TABLE: TableSchema = {
+  name: 'bench',
+  columns: [
+    { name: 'name', dataType: 'text', nullable: true },
+    { name: 'body', dataType: 'text', nullable: true },
+    { name: 'n', dataType: 'bigint', nullable: true },
+    { name: 'x', dataType: 'double', nullable: true },
+    { name: 'flag', dataType: 'bool', nullable: true },
+    { name: 'ts', dataType: 'timestamp', nullable: true },
+    { name: 'maybe', dataType: 'text', nullable: true },
+    { name: 'uuid', dataType: 'text', nullable: true },
+    { name: 'doc', dataType: 'json', nullable: true },
+    { name: 'day', dataType: 'date', nullable: true },
+  ],
+  writeDisposition: 'append',
+};
+
+interface Figures {
+  readonly path: PathName;
+  readonly rows: number;
+  readonly arrowSeconds: number;
+  readonly ingestSeconds: number;
+  readonly peakRssMb: number;
+}
+
+/** Deterministic rows: short text, ~200-char text (~5% non-ASCII), bigint, double, bool, timestamp, ~50% null text, uuid, json, date. */
+function makeRows(count: number): Row[] {
+  let seed = 42;
+  const rnd = (): number => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 4_294_967_296);
+  const hex = (n: number): string => Math.floor(rnd() * 16 ** n).toString(16).padStart(n, '0');
+  const filler = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. ';
+  const rows: Row[] = [];
+  for (let i = 0; i < count; i++) {
+    const accent = rnd() < 0.05 ? 'Grüße – 東京 🚀 ' : '';
+    rows.push({
+      name: `item-${i % 9973}`,
+      body: (accent + filler + filler).slice(0, 180 + (i % 40)),
+      n: Math.floor(rnd() * 2 ** 40) - 2 ** 39,
+      x: rnd() * 1e6,
+      flag: rnd() < 0.5,
+      ts: 1_600_000_000_000 + Math.floor(rnd() * 1e11),
+      maybe: rnd() < 0.5 ? null : `optional value ${i}`,
+      uuid: `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(6)}${hex(6)}`,
+      doc: `{"id":${i},"tags":["a","b"],"ok":${i % 2 === 0}}`,
+      day: new Date(Date.UTC(2000, 0, 1) + (i % 9000) * 86_400_000).toISOString().slice(0, 10),
+    });
+  }
+  return rows;
+}
+
+function buildBatches(rows: readonly Row[]): RecordBatch[] {
+  const batches: RecordBatch[] = [];
+  const buffer = new TableBuffer();
+  for (let i = 0; i < rows.length; i += BATCH_ROWS) {
+    buffer.push(rows.slice(i, i + BATCH_ROWS));
+    batches.push(buffer.flush(TABLE));
+  }
+  return batches;
+}
+
+async function openFile(path: string): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
+  const instance = await DuckDBInstance.create(path, { ...DUCKDB_INSTANCE_OPTIONS });
+  const connection = await instance.connect();
+  await connection.run('CREATE SCHEMA IF NOT EXISTS bench.data');
+  await connection.run(createTableSql(qualified('bench', 'data', TABLE.name), TABLE.columns));
+  return { instance, connection };
+}
+
+/** Run one path in this process and return its ingest seconds. */
+async function runPath(path: PathName, dir: string, rows: readonly Row[], batches: readonly RecordBatch[]): Promise<number> {
+  const file = join(dir, 'bench.duckdb');
+  if (path === 'destination') {
+    const session = new RuntimeSession(await duckdb({ path: file }).open({ pipelineName: 'bench', datasetName: 'bench' }));
+    const start = performance.now();
+    await session.readState('bench');
+    await session.ensureSchema([TABLE]);
+    for (const b of batches) await session.write(TABLE.name, b);
+    await session.commit({
+      loadId: '1',
+      pipelineName: 'bench',
+      schemaName: 'bench',
+      tables: [TABLE],
+      schemaVersionHash: 'h',
+      schemaChanged: true,
+      state: {},
+      writtenTables: [TABLE.name],
+      replaceTables: [],
+      final: true,
+    });
+    await session.query('CHECKPOINT');
+    const seconds = (performance.now() - start) / 1000;
+    await session.close();
+    return seconds;
+  }
+  const { instance, connection } = await openFile(file);
+  const target = qualified('bench', 'data', TABLE.name);
+  const start = performance.now();
+  let loaded = rows.length;
+  switch (path) {
+    case 'chunk-copy': {
+      const appender = await connection.createAppender(TABLE.name, 'data', 'bench');
+      for (const b of batches) appendRecordBatch(appender, TABLE.name, TABLE.columns, b);
+      appender.closeSync();
+      break;
+    }
+    case 'chunk-values': {
+      const appender = await connection.createAppender(TABLE.name, 'data', 'bench');
+      const types = TABLE.columns.map((c) => duckdbStagingType(c.dataType));
+      for (const b of batches) {
+        const columns = TABLE.columns.map((c) => valuesOf(b, c.name, c.dataType));
+        for (let s = 0; s < b.numRows; s += 2048) {
+          const chunk = DuckDBDataChunk.create(types);
+          chunk.setColumns(columns.map((v) => v.slice(s, s + 2048)));
+          appender.appendDataChunk(chunk);
+        }
+      }
+      appender.closeSync();
+      break;
+    }
+    case 'parquet': {
+      const parquet = await import('parquet-wasm/node');
+      const props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.UNCOMPRESSED).build();
+      batches.forEach((b, i) => {
+        const ipc = tableToIPC(new Table(b), 'stream');
+        writeFileSync(join(dir, `b${i}.parquet`), parquet.writeParquet(parquet.Table.fromIPCStream(ipc), props));
+      });
+      await connection.run(`INSERT INTO ${target} BY NAME SELECT * FROM read_parquet('${join(dir, 'b*.parquet')}')`);
+      break;
+    }
+    case 'ndjson': {
+      const lines: string[] = [];
+      for (const r of rows) {
+        lines.push(JSON.stringify({ ...r, ts: new Date(r['ts'] as number).toISOString() }));
+      }
+      writeFileSync(join(dir, 'rows.ndjson'), lines.join('\n'));
+      const columns = TABLE.columns.map((c) => `${c.name}: '${c.dataType === 'timestamp' ? 'TIMESTAMPTZ' : duckdbStagingType(c.dataType).toString()}'`).join(', ');
+      await connection.run(`INSERT INTO ${target} BY NAME SELECT * FROM read_ndjson('${join(dir, 'rows.ndjson')}', columns = {${columns}})`);
+      break;
+    }
+    case 'insert': {
+      loaded = Math.min(rows.length, INSERT_MAX_ROWS);
+      await connection.run('BEGIN');
+      for (let s = 0; s < loaded; s += 1000) {
+        const slice = rows.slice(s, Math.min(loaded, s + 1000));
+        const values: DuckDBValue[] = [];
+        const tuples = slice.map((r, i) => {
+          for (const c of TABLE.columns) {
+            const v = r[c.name];
+            values.push(v === null || v === undefined ? null : c.dataType === 'bigint' ? BigInt(v as number) : c.dataType === 'timestamp' ? timestampTZValue(BigInt(v as number) * 1000n) : (v as DuckDBValue));
+          }
+          return `(${TABLE.columns.map((_, k) => `$${i * TABLE.columns.length + k + 1}`).join(', ')})`;
+        });
+        await connection.run(`INSERT INTO ${target} VALUES ${tuples.join(', ')}`, values);
+      }
+      await connection.run('COMMIT');
+      break;
+    }
+  }
+  await connection.run('CHECKPOINT');
+  const seconds = ((performance.now() - start) / 1000) * (rows.length / loaded);
+  const count = await connection.runAndReadAll(`SELECT count(*) FROM ${target}`);
+  if (Number(count.getRowsJS()[0]![0]) !== loaded) throw new Error(`${path}: loaded ${String(count.getRowsJS()[0]![0])} rows, expected ${loaded}`);
+  connection.closeSync();
+  instance.closeSync();
+  return seconds;
+}
+
+/** The values of one Arrow column as DuckDB values (what the safe node-api chunk path takes). */
+function valuesOf(batch: RecordBatch, name: string, dataType: TableSchema['columns'][number]['dataType']): DuckDBValue[] {
+  const vector = batch.getChild(name)!;
+  const out: DuckDBValue[] = new Array(batch.numRows);
+  for (let i = 0; i < batch.numRows; i++) {
+    const v = vector.get(i) as unknown;
+    out[i] = v === null ? null : dataType === 'timestamp' ? timestampTZValue(v as bigint) : dataType === 'date' ? dateValue(Math.floor((v as number) / 86_400_000)) : (v as DuckDBValue);
+  }
+  return out;
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function child(path: PathName, rowCount: number): Promise<void> {
+  const rows = makeRows(rowCount);
+  const t0 = performance.now();
+  const batches = buildBatches(rows);
+  const arrowSeconds = (performance.now() - t0) / 1000;
+  const dir = mkdtempSync(join(tmpdir(), 'notionflow-bench-'));
+  try {
+    const ingestSeconds = await runPath(path, dir, rows, batches);
+    const figures: Figures = { path, rows: rowCount, arrowSeconds, ingestSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    process.stdout.write(JSON.stringify(figures));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function main(): void {
+  const rows = arg('rows', 1_000_000);
+  const runs = arg('runs', 3);
+  const only = process.argv.includes('--path') ? [process.argv[process.argv.indexOf('--path') + 1] as PathName] : PATHS;
+  const script = fileURLToPath(import.meta.url);
+  const lines = [
+    `rows: ${rows.toLocaleString('en-US')}, runs per path: ${runs}, batches of ${BATCH_ROWS.toLocaleString('en-US')} rows, node ${process.version}, DuckDB file DB, time includes CHECKPOINT`,
+    '',
+    '| path | median s (range) | rows/s | peak RSS MB |',
+    '|---|---|---|---|',
+  ];
+  const arrow: number[] = [];
+  for (const path of only) {
+    const results: Figures[] = [];
+    for (let r = 0; r < runs; r++) {
+      const out = spawnSync(process.execPath, [script, '--child', path, '--rows', String(rows)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (out.status !== 0) throw new Error(`${path} failed: ${out.stderr}`);
+      results.push(JSON.parse(out.stdout) as Figures);
+    }
+    const secs = results.map((f) => f.ingestSeconds);
+    arrow.push(...results.map((f) => f.arrowSeconds));
+    const m = median(secs);
+    const note = path === 'insert' ? ` (${Math.min(rows, INSERT_MAX_ROWS).toLocaleString('en-US')} rows, scaled)` : '';
+    lines.push(
+      `| ${path}${note} | ${m.toFixed(2)} (${Math.min(...secs).toFixed(2)}–${Math.max(...secs).toFixed(2)}) | ${Math.round(rows / m).toLocaleString('en-US')} | ${Math.round(median(results.map((f) => f.peakRssMb)))} |`,
+    );
+    console.error(lines.at(-1));
+  }
+  const a = median(arrow);
+  lines.push('', `Arrow build (TableBuffer, 10 mixed columns, rows → RecordBatches): median ${a.toFixed(2)} s = ${Math.round(rows / a).toLocaleString('en-US')} rows/s`);
+  console.log(lines.join('\n'));
+}
+
+if (process.argv.includes('--child')) {
+  await child(process.argv[process.argv.indexOf('--child') + 1] as PathName, arg('rows', 1_000_000));
+} else {
+  main();
+}
