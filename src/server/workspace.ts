@@ -245,11 +245,10 @@ export class Workspace {
     const originsOn = o.blocksPerPage >= 3 && o.maxDepth >= 2;
     const byThree: number[] = [];
     for (let i = 0; i < P; i += 3) byThree.push(i);
-    const pool = originsOn ? byThree : Array.from({ length: P }, (_, i) => i);
+    // Unshared pages are top-level leaves; with synced originals on, they are origin pages, so some
+    // synced reference points at content the integration cannot read.
     this.#unsharedPages = new Set<number>();
-    for (let i = P - 1; i >= 0 && this.#unsharedPages.size < unsharedPageCount; i--) {
-      if (pool.includes(i) || pool.length <= this.#unsharedPages.size) this.#unsharedPages.add(i);
-    }
+    for (let i = P - 1; i >= 0 && this.#unsharedPages.size < unsharedPageCount; i--) if (!originsOn || i % 3 === 0) this.#unsharedPages.add(i);
     for (let i = P - 1; i >= 0 && this.#unsharedPages.size < unsharedPageCount; i--) this.#unsharedPages.add(i);
     this.#originPages = originsOn ? byThree : [];
 
@@ -556,10 +555,10 @@ export class Workspace {
   blockTimes(pageNo: number, node: BlockNode): { created: number; edited: number } {
     if (node.createdAt !== undefined) return { created: node.createdAt, edited: node.createdAt };
     const pc = this.pageCreated(pageNo);
-    const span = Math.max(0, (this.pageEdited(pageNo) - pc) / MINUTE);
-    const created = pc + Math.floor(unitInt(this.seed, node.local, pageNo) * (span + 1) * 0.5) * MINUTE;
-    const edited = created + Math.floor(unitInt(this.seed, node.local + 7, pageNo) * ((pc + span * MINUTE - created) / MINUTE + 1)) * MINUTE;
-    return { created, edited: Math.min(edited, this.pageEdited(pageNo)) };
+    const pe = this.pageEdited(pageNo);
+    const created = pc + Math.floor(unitInt(this.seed, node.local, pageNo) * ((pe - pc) / MINUTE + 1)) * MINUTE;
+    const edited = created + Math.floor(unitInt(this.seed, node.local + BLOCK_SPACE, pageNo) * ((pe - created) / MINUTE + 1)) * MINUTE;
+    return { created, edited };
   }
 
   /** Comments listed under a page. */

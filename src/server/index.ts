@@ -1,0 +1,16 @@
+/**
+ * The built-in local Notion workspace server: a generated, deterministic workspace served over
+ * Notion's REST API shapes, with its ground truth. Used by `notionflow demo`, integration tests and
+ * benchmarks.
+ */
+export { startNotionServer } from './server.js';
+export type { NotionServer, ServerOptions, ServerStats } from './server.js';
+export { FAULT_KINDS } from './faults.js';
+export type { FaultKind, FaultOptions } from './faults.js';
+export { floorMinute, Workspace, WORKSPACE_PRESETS } from './workspace.js';
+export type {
+  BlockTruth, CommentTruth, DatabaseTruth, DataSourceTruth, MinimalRequestOptions, NotionVersion, PageTruth, RequestCounts,
+  UnreachableTruth, UserTruth, WorkspaceCounts, WorkspaceOptions,
+} from './workspace.js';
+export { HOSTILE_NAMES, PAGE_RELATION_LIMIT } from './properties.js';
+export type { PropertyDef } from './properties.js';
