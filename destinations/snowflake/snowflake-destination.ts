@@ -1,0 +1,47 @@
+import { defineCapabilities } from '../capabilities.js';
+import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
+import { endpointOf, validateSnowflakeConfig, type SnowflakeConfig } from './snowflake-config.js';
+import { SnowflakeSession } from './snowflake-session.js';
+
+/**
+ * What Snowflake can do: every type, every disposition, a transaction for data + state + load row but not
+ * for DDL (Snowflake DDL commits), identifiers folded to upper case, 255-character names, bulk loads of
+ * staged files (`PUT` + `COPY INTO`), SQL queries.
+ */
+export const SNOWFLAKE_CAPABILITIES: DestinationCapabilities = defineCapabilities({
+  supportsTransactionalDdl: false,
+  caseSensitiveIdentifiers: false,
+  maxIdentifierLength: 255,
+  loadFormat: 'parquet',
+  queryable: true,
+  // Each batch is one PUT + one COPY round trip: larger files amortize them.
+  preferredBatch: { maxRows: 100_000, maxBytes: 64 * 1024 * 1024 },
+});
+
+/**
+ * The Snowflake destination, over the official `snowflake-sdk` driver (an optional peer dependency, loaded
+ * on the first `open`). Batches go to a Parquet (or CSV) file, `PUT` to an internal stage and `COPY INTO` a
+ * staging table; `commit` merges them into the dataset's tables with the state and the load row in one
+ * transaction. Names are upper-cased and quoted (see `quoteIdent`): `notion_data.pages` can be queried unquoted.
+ *
+ * @example
+ * ```ts
+ * import { snowflake } from 'notionflow/destinations/snowflake';
+ * const destination = snowflake({ account: 'myorg-myaccount', username: 'LOADER', privateKey: pem, database: 'RAW', warehouse: 'LOAD_WH' });
+ * const session = await destination.open({ pipelineName: 'notion_pipeline', datasetName: 'notion_data' });
+ * const stored = await session.readState('notion_pipeline');
+ * await session.close();
+ * ```
+ */
+export function snowflake(config: SnowflakeConfig): Destination {
+  const checked = validateSnowflakeConfig(config);
+  return {
+    name: 'snowflake',
+    capabilities: SNOWFLAKE_CAPABILITIES,
+    location: (ctx) => `${endpointOf(checked)}/${checked.database}/${ctx.datasetName}`,
+    open: (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
+      opts?.signal?.throwIfAborted();
+      return SnowflakeSession.open(checked, ctx);
+    },
+  };
+}
