@@ -1,4 +1,4 @@
-import { EMPTY, catchError, concat, defer, expand, filter, from, map, mergeMap, of, type Observable, type OperatorFunction } from 'rxjs';
+import { EMPTY, catchError, concat, defer, expand, filter, from, map, type Observable, type OperatorFunction } from 'rxjs';
 import type { ListResponse } from '../src/client/types.js';
 import type { ResourcePage } from '../src/records.js';
 
@@ -119,15 +119,20 @@ export function expandBlocks(
           filter((step): step is BlocksStep => step.kind === 'blocks'),
         );
 
-      const unvisitedOriginals = defer(() =>
-        from([...referenced].filter(([id]) => !originalsSeen.has(id))).pipe(
-          mergeMap(([id, pageId]) => of<ListStep>({ kind: 'list', blockId: id, pageId, depth: 0 })),
-        ),
-      );
+      // Originals only referenced, listed after the walk; their content may reference further such
+      // originals, so repeat until none is left. `listedLate` lists each once, even when referenced from itself.
+      const listedLate = new Set<string>();
+      const unvisitedOriginals = (): Observable<BlocksStep> =>
+        defer(() => {
+          const todo = [...referenced].filter(([id]) => !originalsSeen.has(id) && !listedLate.has(id));
+          if (todo.length === 0) return EMPTY;
+          for (const [id] of todo) listedLate.add(id);
+          return concat(walk(from(todo.map(([id, pageId]): ListStep => ({ kind: 'list', blockId: id, pageId, depth: 0 })))), unvisitedOriginals());
+        });
 
       return concat(
         walk(pages.pipe(map((page): ListStep => ({ kind: 'list', blockId: page.id, pageId: page.id, depth: 0 })))),
-        walk(unvisitedOriginals),
+        unvisitedOriginals(),
       ).pipe(map((step): ResourcePage<BlockRecord> => ({ resource: 'blocks', items: step.blocks })));
     });
 }
