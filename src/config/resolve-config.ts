@@ -121,7 +121,10 @@ function readToml(path: string): ConfigTree {
   try {
     return parseToml(readFileSync(path, 'utf8')) as ConfigTree;
   } catch (error) {
-    throw new ConfigError(`Cannot read ${path}: ${(error as Error).message.split('\n')[0]} — fix the TOML syntax.`, { cause: error });
+    // No `cause`: smol-toml's error quotes the offending lines, which in a secrets file hold the token.
+    const { message, line, column } = error as { message: string; line?: number; column?: number };
+    const where = line === undefined ? '' : ` (line ${line}, column ${column})`;
+    throw new ConfigError(`Cannot read ${path}: ${message.split('\n')[0]}${where} — fix the TOML syntax.`);
   }
 }
 
