@@ -118,7 +118,6 @@ describe('resolveConfig with a broken TOML file', () => {
       expect(e.code).toBe('config_error');
       expect(e.message).toContain(join(cwd, file));
       expect(e.message).toContain('line 2');
-
       for (const shown of [e.message, String(e.stack), inspect(e), inspect(e, { showHidden: true, depth: 10 })]) expect(shown).not.toContain(TOKEN);
     },
   );
