@@ -23,10 +23,16 @@ export interface DecodedId {
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const TWO_32 = 2 ** 32;
 
+let maskSeed = -1;
+let mask: number[] = [];
+
 function maskBytes(seed: number): number[] {
+  if (seed === maskSeed) return mask;
   const a = hashInts(seed, 0x51ed, 1);
   const b = hashInts(seed, 0x51ed, 2);
-  return [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255, b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255];
+  mask = [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255, b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255];
+  maskSeed = seed;
+  return mask;
 }
 
 /**
