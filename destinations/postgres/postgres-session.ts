@@ -1,0 +1,484 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Table, type RecordBatch } from 'apache-arrow';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { recordBatchOf } from '../../src/arrow/table-buffer.js';
+import type { DataType } from '../../src/schema/data-types.js';
+import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
+import type { Abortable, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
+import { DestinationError } from '../errors.js';
+import type { ResolvedPostgresConfig } from './postgres-config.js';
+import { copyChunks } from './postgres-copy-encoder.js';
+import { addColumnSql, addStagingColumnSql, columnList, copyFromSql, createStagingSql, createTableSql, qualified, quoteIdent, stagingName } from './postgres-sql.js';
+import { dataTypeOfPostgresType } from './postgres-type-mapper.js';
+
+/** `engine_version` written to `_dlt_pipeline_state` and `_dlt_version`, as dlt does. */
+const STATE_ENGINE_VERSION = 4;
+const SCHEMA_ENGINE_VERSION = 10;
+
+/** PostgreSQL type oids the result parsers handle. */
+const OID = { int8: 20, numeric: 1700, date: 1082, timestamptz: 1184, timestamp: 1114, json: 114, jsonb: 3802, bool: 16, int2: 21, int4: 23, float4: 700, float8: 701 } as const;
+
+/** dlt's system tables, created in every dataset. */
+const SYSTEM_TABLES: readonly TableSchema[] = [
+  systemTable('_dlt_loads', [
+    ['load_id', 'text', false],
+    ['schema_name', 'text', true],
+    ['status', 'bigint', false],
+    ['inserted_at', 'timestamp', false],
+    ['schema_version_hash', 'text', true],
+  ]),
+  systemTable('_dlt_pipeline_state', [
+    ['version', 'bigint', false],
+    ['engine_version', 'bigint', false],
+    ['pipeline_name', 'text', false],
+    ['state', 'text', false],
+    ['created_at', 'timestamp', false],
+    ['version_hash', 'text', true],
+    ['_dlt_load_id', 'text', false],
+  ]),
+  systemTable('_dlt_version', [
+    ['version', 'bigint', false],
+    ['engine_version', 'bigint', false],
+    ['inserted_at', 'timestamp', false],
+    ['schema_name', 'text', false],
+    ['version_hash', 'text', false],
+    ['schema', 'text', false],
+  ]),
+];
+
+/**
+ * A PostgreSQL session: one connection.
+ *
+ * `write` streams each batch with `COPY … FROM STDIN` into a TEMP staging table (private to the
+ * connection, unlogged, gone when it closes), so nothing is visible before `commit`; `commit` applies
+ * the staged rows, the pipeline state and the load row in one transaction (DDL included: PostgreSQL's
+ * DDL is transactional). Merge keys are kept unique by the merge itself (delete staged keys, insert the
+ * last staged row per key), not by a PRIMARY KEY, as on DuckDB.
+ */
+export class PostgresSession implements DestinationSession {
+  readonly #client: pg.Client;
+  readonly #config: ResolvedPostgresConfig;
+  readonly #dataset: string;
+  readonly #log: ((line: string) => void) | undefined;
+  /** Columns of the dataset's tables as they are in the database, loaded on first use. */
+  #tables: Map<string, ColumnSchema[]> | undefined;
+  /** Staging tables created by this session, with their columns in COPY order. */
+  readonly #staging = new Map<string, ColumnSchema[]>();
+  readonly #staged = new Set<string>();
+  #systemReady = false;
+  #closed = false;
+
+  private constructor(client: pg.Client, config: ResolvedPostgresConfig, ctx: OpenContext) {
+    this.#client = client;
+    this.#config = config;
+    this.#dataset = ctx.datasetName;
+    this.#log = ctx.log;
+  }
+
+  /** Connect for one pipeline run. */
+  static async open(config: ResolvedPostgresConfig, ctx: OpenContext): Promise<PostgresSession> {
+    const client = new pg.Client({ ...config.client, types: { getTypeParser: plainParser as never } });
+    // A connection dropped while idle must not crash the process; the next call fails with a DestinationError.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw new DestinationError('postgres', `could not connect to ${config.location}: ${scrub(err, config.password)}`, {
+        cause: scrubbedCause(err, config.password),
+        transient: isTransientError(err),
+      });
+    }
+    return new PostgresSession(client, config, ctx);
+  }
+
+  async readState(pipelineName: string, opts?: Abortable): Promise<StoredState | undefined> {
+    opts?.signal?.throwIfAborted();
+    const tables = await this.#existingTables();
+    if (!tables.has('_dlt_pipeline_state')) return undefined;
+    const [state] = await this.#rows(
+      `SELECT "state", "_dlt_load_id" FROM ${this.#q('_dlt_pipeline_state')} WHERE "pipeline_name" = $1 ORDER BY "version" DESC LIMIT 1`,
+      [pipelineName],
+    );
+    if (!state) return undefined;
+    const loadId = String(state['_dlt_load_id']);
+    // The schema the state was committed with: the load row names its hash; fall back to the newest version.
+    const [version] = tables.has('_dlt_version')
+      ? await this.#rows(
+          `SELECT "schema", "version_hash" FROM ${this.#q('_dlt_version')} ORDER BY ("version_hash" = (SELECT "schema_version_hash" FROM ${this.#q('_dlt_loads')} WHERE "load_id" = $1 LIMIT 1)) DESC NULLS LAST, "version" DESC LIMIT 1`,
+          [loadId],
+        )
+      : [];
+    const schema = version ? (JSON.parse(String(version['schema'])) as { tables?: TableSchema[] }) : {};
+    return {
+      state: JSON.parse(String(state['state'])) as Record<string, unknown>,
+      tables: schema.tables ?? [],
+      schemaVersionHash: version ? String(version['version_hash']) : '',
+      loadId,
+    };
+  }
+
+  async ensureSchema(tables: readonly TableSchema[], opts?: Abortable): Promise<void> {
+    opts?.signal?.throwIfAborted();
+    await this.#ensureSystemTables();
+    const existing = await this.#existingTables();
+    for (const table of tables) {
+      const have = existing.get(table.name);
+      try {
+        if (!have) {
+          await this.#exec(createTableSql(this.#dataset, table.name, table.columns));
+          existing.set(table.name, [...table.columns]);
+          continue;
+        }
+        const known = new Set(have.map((c) => c.name));
+        for (const column of table.columns) {
+          if (known.has(column.name)) continue;
+          await this.#exec(addColumnSql(this.#dataset, table.name, column));
+          const staging = this.#staging.get(table.name);
+          if (staging) {
+            await this.#exec(addStagingColumnSql(table.name, column));
+            staging.push({ ...column, nullable: true });
+          }
+          have.push({ ...column, nullable: true });
+        }
+      } catch (err) {
+        throw this.#error(`could not create or alter table "${table.name}"`, err, table.name);
+      }
+    }
+  }
+
+  async write(table: string, batch: RecordBatch, opts?: Abortable): Promise<void> {
+    opts?.signal?.throwIfAborted();
+    const columns = (await this.#existingTables()).get(table);
+    if (!columns) throw new DestinationError('postgres', `table "${table}" does not exist; call ensureSchema first.`, { table });
+    let staging = this.#staging.get(table);
+    if (!staging) {
+      staging = [...columns];
+      try {
+        await this.#exec(`DROP TABLE IF EXISTS ${stagingName(table)}`);
+        await this.#exec(createStagingSql(table, staging));
+      } catch (err) {
+        throw this.#error(`could not create the staging table of "${table}"`, err, table);
+      }
+      this.#staging.set(table, staging);
+    }
+    if (batch.numRows === 0) return;
+    const sql = copyFromSql(table, staging, this.#config.copyFormat);
+    this.#log?.(sql);
+    try {
+      const chunks = Readable.from(copyChunks(table, staging, batch, this.#config.copyFormat), { objectMode: false });
+      await pipeline(chunks, this.#client.query(copyFrom(sql)), ...(opts?.signal ? [{ signal: opts.signal }] : []));
+    } catch (err) {
+      throw this.#error(`could not copy a batch into the staging table of "${table}"`, err, table);
+    }
+    this.#staged.add(table);
+  }
+
+  async commit(load: LoadCommit, opts?: Abortable): Promise<void> {
+    opts?.signal?.throwIfAborted();
+    await this.#ensureSystemTables();
+    const existing = await this.#existingTables();
+    const byName = new Map(load.tables.map((t) => [t.name, t]));
+    const rootOf = (name: string): TableSchema | undefined => {
+      let t = byName.get(name);
+      while (t?.parent !== undefined) t = byName.get(t.parent);
+      return t;
+    };
+    const descendantsOf = (root: string) => load.tables.filter((t) => t.name !== root && rootOf(t.name)?.name === root && existing.has(t.name));
+    // Staged tables, parents before children (the order of the schema).
+    const staged = [...load.tables.map((t) => t.name).filter((n) => this.#staged.has(n)), ...[...this.#staged].filter((n) => !byName.has(n))];
+    let current: string | undefined;
+    await this.#exec('BEGIN');
+    try {
+      for (const root of load.replaceTables) {
+        for (const t of [root, ...descendantsOf(root).map((d) => d.name)]) {
+          current = t;
+          if (existing.has(t)) await this.#exec(`DELETE FROM ${this.#q(t)}`);
+        }
+      }
+      for (const name of staged) {
+        current = name;
+        const root = rootOf(name);
+        const merge = root?.writeDisposition === 'merge' && (root.primaryKey?.length ?? 0) > 0;
+        const cols = columnList(this.#staging.get(name)!.map((c) => c.name));
+        if (!merge) await this.#exec(`INSERT INTO ${this.#q(name)} (${cols}) SELECT ${cols} FROM ${stagingName(name)}`);
+        else if (root!.name === name) await this.#mergeRoot(root!, cols, descendantsOf(name), (t) => (current = t));
+        else {
+          // Child rows: the last staged row per _dlt_id (ctid order is insertion order in a staging table only ever appended to).
+          const id = quoteIdent(DLT_COLUMNS.id);
+          await this.#exec(
+            `INSERT INTO ${this.#q(name)} (${cols}) SELECT ${cols} FROM (SELECT DISTINCT ON (${id}) * FROM ${stagingName(name)} ORDER BY ${id}, ctid DESC) AS s`,
+          );
+        }
+      }
+      current = '_dlt_pipeline_state';
+      const stateJson = JSON.stringify(load.state);
+      await this.#exec(
+        `INSERT INTO ${this.#q('_dlt_pipeline_state')} ("version", "engine_version", "pipeline_name", "state", "created_at", "version_hash", "_dlt_load_id") ` +
+          `SELECT coalesce(max("version"), 0) + 1, ${STATE_ENGINE_VERSION}, $1, $2, now(), md5($2), $3 FROM ${this.#q('_dlt_pipeline_state')} WHERE "pipeline_name" = $1`,
+        [load.pipelineName, stateJson, load.loadId],
+      );
+      if (load.schemaChanged) {
+        current = '_dlt_version';
+        const schemaJson = JSON.stringify({ name: load.schemaName, version_hash: load.schemaVersionHash, tables: load.tables });
+        await this.#exec(
+          `INSERT INTO ${this.#q('_dlt_version')} ("version", "engine_version", "inserted_at", "schema_name", "version_hash", "schema") ` +
+            `SELECT coalesce(max("version"), 0) + 1, ${SCHEMA_ENGINE_VERSION}, now(), $1, $2, $3 FROM ${this.#q('_dlt_version')} WHERE "schema_name" = $1`,
+          [load.schemaName, load.schemaVersionHash, schemaJson],
+        );
+      }
+      current = '_dlt_loads';
+      await this.#exec(`DELETE FROM ${this.#q('_dlt_loads')} WHERE "load_id" = $1`, [load.loadId]);
+      await this.#exec(
+        `INSERT INTO ${this.#q('_dlt_loads')} ("load_id", "schema_name", "status", "inserted_at", "schema_version_hash") VALUES ($1, $2, $3, now(), $4)`,
+        [load.loadId, load.schemaName, load.final ? 0 : 1, load.schemaVersionHash],
+      );
+      if (this.#staged.size > 0) await this.#exec(`TRUNCATE ${[...this.#staged].map(stagingName).join(', ')}`);
+      await this.#exec('COMMIT');
+    } catch (err) {
+      await this.#exec('ROLLBACK').catch(() => undefined);
+      throw this.#error(`commit of load ${load.loadId} failed at table "${current}"`, err, current, load.loadId);
+    }
+    this.#staged.clear();
+  }
+
+  async rollback(opts?: Abortable): Promise<void> {
+    opts?.signal?.throwIfAborted();
+    try {
+      if (this.#staging.size > 0) await this.#exec(`TRUNCATE ${[...this.#staging.keys()].map(stagingName).join(', ')}`);
+    } catch (err) {
+      throw this.#error('could not empty the staging tables', err);
+    }
+    this.#staged.clear();
+  }
+
+  async query(sql: string, opts?: Abortable): Promise<QueryResult> {
+    opts?.signal?.throwIfAborted();
+    const result = await this.#read(sql);
+    return { columns: result.fields.map((f) => f.name), rows: result.rows.map((row) => plainRow(result.fields, row)) };
+  }
+
+  async queryArrow(sql: string, opts?: Abortable): Promise<Table> {
+    opts?.signal?.throwIfAborted();
+    const result = await this.#read(sql);
+    const columns = result.fields.map((f): ColumnSchema => ({ name: f.name, dataType: dataTypeOfOid(f.dataTypeID), nullable: true }));
+    const rows = result.rows.map((row) => {
+      const out: Record<string, unknown> = {};
+      result.fields.forEach((f, i) => (out[f.name] = arrowValue(f.dataTypeID, row[i] as string | null)));
+      return out;
+    });
+    return new Table(recordBatchOf(columns, rows));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#client.end().catch(() => undefined);
+  }
+
+  /** Delete-insert merge of a root table with its descendants, in the open transaction. */
+  async #mergeRoot(root: TableSchema, cols: string, descendants: readonly TableSchema[], at: (table: string) => void): Promise<void> {
+    const target = this.#q(root.name);
+    const staging = stagingName(root.name);
+    const key = columnList(root.primaryKey!);
+    const id = quoteIdent(DLT_COLUMNS.id);
+    const rootId = quoteIdent(DLT_COLUMNS.rootId);
+    // Child rows of every merged root go, also in child tables that got no rows this time (a list that became empty).
+    for (const child of descendants) {
+      at(child.name);
+      const columns = (await this.#existingTables()).get(child.name) ?? [];
+      if (!columns.some((c) => c.name === DLT_COLUMNS.rootId)) {
+        throw new DestinationError('postgres', `child table "${child.name}" of merge table "${root.name}" has no ${DLT_COLUMNS.rootId} column.`, { table: child.name });
+      }
+      await this.#exec(
+        `DELETE FROM ${this.#q(child.name)} WHERE ${rootId} IN (SELECT ${id} FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging}) UNION ALL SELECT ${id} FROM ${staging})`,
+      );
+    }
+    at(root.name);
+    await this.#exec(`DELETE FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging})`);
+    await this.#exec(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM (SELECT DISTINCT ON (${key}) * FROM ${staging} ORDER BY ${key}, ctid DESC) AS s`);
+  }
+
+  async #ensureSystemTables(): Promise<void> {
+    if (this.#systemReady) return;
+    try {
+      await this.#exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#dataset)}`);
+      const existing = await this.#existingTables();
+      for (const t of SYSTEM_TABLES) {
+        if (existing.has(t.name)) continue;
+        await this.#exec(createTableSql(this.#dataset, t.name, t.columns));
+        existing.set(t.name, [...t.columns]);
+      }
+    } catch (err) {
+      throw this.#error('could not create the dataset schema and system tables', err);
+    }
+    this.#systemReady = true;
+  }
+
+  /** The dataset's tables and columns, read from the catalog once and then kept up to date by this session. */
+  async #existingTables(): Promise<Map<string, ColumnSchema[]>> {
+    if (this.#tables) return this.#tables;
+    const rows = await this.#rows(
+      'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position',
+      [this.#dataset],
+    );
+    const tables = new Map<string, ColumnSchema[]>();
+    for (const row of rows) {
+      const name = String(row['table_name']);
+      const columns = tables.get(name) ?? [];
+      columns.push({ name: String(row['column_name']), dataType: dataTypeOfPostgresType(String(row['data_type'])), nullable: true });
+      tables.set(name, columns);
+    }
+    this.#tables = tables;
+    return tables;
+  }
+
+  #q(table: string): string {
+    return qualified(this.#dataset, table);
+  }
+
+  async #exec(sql: string, values?: unknown[]): Promise<void> {
+    this.#log?.(sql);
+    await this.#client.query(sql, values);
+  }
+
+  /** Run a query with every value as its text form (parsed by {@link plainRow} / {@link arrowValue}). */
+  async #read(sql: string, values?: unknown[]): Promise<pg.QueryArrayResult<unknown[]>> {
+    this.#log?.(sql);
+    try {
+      return await this.#client.query({ text: sql, values, rowMode: 'array' });
+    } catch (err) {
+      throw this.#error('query failed', err);
+    }
+  }
+
+  async #rows(sql: string, values?: unknown[]): Promise<Record<string, unknown>[]> {
+    const result = await this.#read(sql, values);
+    return result.rows.map((row) => plainRow(result.fields, row));
+  }
+
+  #error(what: string, err: unknown, table?: string, loadId?: string): DestinationError {
+    if (err instanceof DestinationError) return err;
+    return new DestinationError('postgres', `${what}: ${scrub(err, this.#config.password)}`, {
+      cause: scrubbedCause(err, this.#config.password),
+      transient: isTransientError(err),
+      ...(table !== undefined ? { table } : {}),
+      ...(loadId !== undefined ? { loadId } : {}),
+    });
+  }
+}
+
+function systemTable(name: string, columns: readonly (readonly [string, DataType, boolean])[]): TableSchema {
+  return { name, columns: columns.map(([n, dataType, nullable]) => ({ name: n, dataType, nullable })), writeDisposition: 'append' };
+}
+
+/** pg's parser hook: keep every value as the server's text; {@link plainRow} converts per column. */
+function plainParser(): (value: string) => string {
+  return (value) => value;
+}
+
+/** A row of server text values as plain JS values, the way the DuckDB destination returns them. */
+function plainRow(fields: readonly pg.FieldDef[], row: readonly unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < fields.length; i++) out[fields[i]!.name] = plainValue(fields[i]!.dataTypeID, row[i] as string | null);
+  return out;
+}
+
+/**
+ * One value as DuckDB's `query` returns it: integers as numbers (bigint beyond 2^53), numerics as
+ * numbers, booleans, timestamps and dates as `Date` (dates at UTC midnight), JSON as its text.
+ */
+function plainValue(oid: number, v: string | null): unknown {
+  if (v === null) return null;
+  switch (oid) {
+    case OID.int2:
+    case OID.int4:
+      return Number(v);
+    case OID.int8: {
+      const n = Number(v);
+      return Number.isSafeInteger(n) ? n : BigInt(v);
+    }
+    case OID.float4:
+    case OID.float8:
+    case OID.numeric:
+      return Number(v);
+    case OID.bool:
+      return v === 't';
+    case OID.timestamptz:
+    case OID.timestamp:
+    case OID.date: {
+      const ms = epochMs(oid, v);
+      return Number.isNaN(ms) ? v : new Date(ms);
+    }
+    default:
+      return v;
+  }
+}
+
+/** A value as `recordBatchOf` takes it for its column type: timestamps as epoch ms with the µs as fraction, dates as text. */
+function arrowValue(oid: number, v: string | null): unknown {
+  if (v === null || oid === OID.date) return v;
+  if (oid === OID.timestamptz || oid === OID.timestamp) return epochMs(oid, v);
+  return plainValue(oid, v);
+}
+
+/**
+ * Epoch milliseconds (µs kept as the fraction) of a timestamp or date in the server's text form;
+ * the session's TimeZone is UTC, so timestamptz reads `2024-01-02 03:04:05.123456+00`. NaN for
+ * `infinity` and BC dates.
+ */
+function epochMs(oid: number, v: string): number {
+  const m = /^(\d{4,})-(\d\d)-(\d\d)(?: (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?)?(?:([+-]\d\d)(?::?(\d\d))?)?$/.exec(v);
+  if (!m) return NaN;
+  const micros = m[7] ? Number(m[7].padEnd(6, '0')) : 0;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+  const offsetMin = oid === OID.timestamptz && m[8] ? Number(m[8]) * 60 + Math.sign(Number(m[8]) || 1) * Number(m[9] ?? 0) : 0;
+  return ms + micros / 1000 - offsetMin * 60_000;
+}
+
+/** The notionflow type of a result column by its type oid (anything else reads as text). */
+function dataTypeOfOid(oid: number): DataType {
+  switch (oid) {
+    case OID.int2:
+    case OID.int4:
+    case OID.int8:
+      return 'bigint';
+    case OID.float4:
+    case OID.float8:
+    case OID.numeric:
+      return 'double';
+    case OID.bool:
+      return 'bool';
+    case OID.timestamptz:
+    case OID.timestamp:
+      return 'timestamp';
+    case OID.date:
+      return 'date';
+    case OID.json:
+    case OID.jsonb:
+      return 'json';
+    default:
+      return 'text';
+  }
+}
+
+/** Connection-level failures (refused, reset, server shutting down, serialization) may succeed when retried. */
+function isTransientError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return false;
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code) || /^(08|40|53|57P)/.test(code);
+}
+
+/** The error's message with the password (if it ever appears) replaced by `***`. */
+function scrub(err: unknown, password: string | undefined): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return password ? message.replaceAll(password, '***') : message;
+}
+
+/** The cause to attach: the original error unless its message holds the password. */
+function scrubbedCause(err: unknown, password: string | undefined): unknown {
+  if (!password || !(err instanceof Error) || !err.message.includes(password)) return err;
+  return new Error(scrub(err, password));
+}
