@@ -1,0 +1,63 @@
+import { defineCapabilities } from '../capabilities.js';
+import type { Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
+import type { FileStore } from './file-store.js';
+import { DEFAULT_MAX_FILE_BYTES, displayBucketUrl, validateFilesystemConfig, type BucketLocation, type FilesystemConfig } from './filesystem-config.js';
+import { FilesystemSession } from './filesystem-session.js';
+import { LocalFileStore } from './local-file-store.js';
+
+/**
+ * What the filesystem destination can do: append and replace (merge falls back to append, as in dlt's
+ * filesystem destination), no transactions (the load marker is the commit point), queryable through an
+ * in-memory DuckDB over the committed files.
+ */
+function capabilitiesOf(format: 'parquet' | 'jsonl'): DestinationCapabilities {
+  return defineCapabilities({
+    writeDispositions: ['append', 'replace'],
+    mergeStrategies: [],
+    supportsTransactions: false,
+    supportsTransactionalDdl: false,
+    maxIdentifierLength: 255,
+    preferredBatch: { maxRows: 100_000, maxBytes: 32 * 1024 * 1024 },
+    loadFormat: format,
+    queryable: true,
+  });
+}
+
+/**
+ * The filesystem destination: Parquet (or JSON lines) files in a local directory or on S3, in dlt's
+ * layout `<bucket_url>/<dataset>/<table>/<load_id>.<n>.<ext>`. Each commit writes a load marker
+ * `<dataset>/_dlt_loads/<load_id>.json` LAST, listing the load's files: **readers must only trust files
+ * listed in a marker** (the built-in `query()` does). Pipeline state and schema are JSON files under
+ * `_dlt_pipeline_state/` and `_dlt_version/`.
+ *
+ * @example
+ * ```ts
+ * const local = filesystem({ bucketUrl: './lake' });
+ * const s3 = filesystem({
+ *   bucketUrl: 's3://my-bucket/notion',
+ *   s3: { region: 'eu-west-1', accessKeyId: 'AKIA…', secretAccessKey: '…' },
+ * });
+ * ```
+ */
+export function filesystem(config: FilesystemConfig): Destination {
+  const location = validateFilesystemConfig(config);
+  const format = config.format ?? 'parquet';
+  const maxFileBytes = config.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  return {
+    name: 'filesystem',
+    capabilities: capabilitiesOf(format),
+    location: ({ datasetName }) => `${displayBucketUrl(location)}/${datasetName}`,
+    async open(ctx: OpenContext, opts): Promise<DestinationSession> {
+      opts?.signal?.throwIfAborted();
+      const store = await openStore(location, config);
+      return new FilesystemSession(store, ctx, { format, maxFileBytes });
+    },
+  };
+}
+
+async function openStore(location: BucketLocation, config: FilesystemConfig): Promise<FileStore> {
+  if (location.kind === 'local') return new LocalFileStore(location.root);
+  // The AWS SDK loads only when an s3:// URL is used.
+  const { S3FileStore } = await import('./s3-file-store.js');
+  return new S3FileStore(location.bucket, location.prefix, config.s3!);
+}

@@ -1,0 +1,306 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { recordBatchOf } from '../../src/arrow/table-buffer.js';
+import { ConfigError } from '../../src/errors.js';
+import type { TableSchema } from '../../src/schema/table-schema.js';
+import type { Destination, LoadCommit } from '../../destinations/destination.js';
+import { filesystem, FilesystemReader, LocalFileStore, type LoadMarker } from '../../destinations/filesystem/index.js';
+import { RuntimeSession } from '../../destinations/runtime-session.js';
+import { runConformanceSuite } from './conformance.js';
+
+/** s3rver ships no types; this is the part the tests use. */
+interface S3rverServer {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+const S3rver = createRequire(import.meta.url)('s3rver') as new (options: Record<string, unknown>) => S3rverServer;
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'notionflow-fs-'));
+}
+
+let s3: { server: S3rverServer; dir: string; endpoint: string; client: S3Client } | undefined;
+let bucketSeq = 0;
+
+beforeAll(async () => {
+  const dir = await tempDir();
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, resetOnClose: true });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  s3 = { server, dir, endpoint, client };
+});
+
+afterAll(async () => {
+  if (!s3) return;
+  s3.client.destroy();
+  await s3.server.close();
+  await rm(s3.dir, { recursive: true, force: true });
+});
+
+/** A fresh bucket on the s3rver of this file. */
+async function s3Destination(format: 'parquet' | 'jsonl' = 'parquet'): Promise<Destination> {
+  const bucket = `nf-test-${++bucketSeq}`;
+  await s3!.client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return filesystem({ bucketUrl: `s3://${bucket}/lake`, format, s3: { endpoint: s3!.endpoint, ...CREDENTIALS } });
+}
+
+runConformanceSuite('filesystem (local, parquet)', async () => {
+  const dir = await tempDir();
+  return { destination: filesystem({ bucketUrl: dir }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+runConformanceSuite('filesystem (local, jsonl)', async () => {
+  const dir = await tempDir();
+  return { destination: filesystem({ bucketUrl: `file://${dir}`, format: 'jsonl' }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+runConformanceSuite('filesystem (s3rver, parquet)', async () => ({ destination: await s3Destination(), cleanup: async () => undefined }));
+
+runConformanceSuite('filesystem (s3rver, jsonl)', async () => ({ destination: await s3Destination('jsonl'), cleanup: async () => undefined }));
+
+const typed: TableSchema = {
+  name: 'typed',
+  columns: [
+    { name: 'n', dataType: 'bigint', nullable: false },
+    { name: 'd', dataType: 'double', nullable: true },
+    { name: 'b', dataType: 'bool', nullable: true },
+    { name: 'ts', dataType: 'timestamp', nullable: true },
+    { name: 'day', dataType: 'date', nullable: true },
+    { name: 's', dataType: 'text', nullable: true },
+    { name: 'j', dataType: 'json', nullable: true },
+  ],
+  writeDisposition: 'append',
+};
+const typedRows = [
+  { n: 1, d: 1.5, b: true, ts: Date.UTC(2024, 0, 2, 3, 4, 5, 6), day: '2024-01-02', s: 'ü', j: '{"a":[1]}' },
+  { n: 2, d: null, b: false, ts: null, day: null, s: null, j: null },
+];
+
+function loadOf(loadId: string, tables: readonly TableSchema[], extra: Partial<LoadCommit> = {}): LoadCommit {
+  return {
+    loadId,
+    pipelineName: 'p',
+    schemaName: 'notion',
+    tables,
+    schemaVersionHash: `h-${loadId}`,
+    schemaChanged: true,
+    state: { loadId },
+    writtenTables: tables.map((t) => t.name),
+    replaceTables: [],
+    final: true,
+    ...extra,
+  };
+}
+
+async function withLocal<T>(fn: (dir: string, dest: Destination) => Promise<T>, format: 'parquet' | 'jsonl' = 'parquet'): Promise<T> {
+  const dir = await tempDir();
+  try {
+    return await fn(dir, filesystem({ bucketUrl: dir, format }));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('filesystem destination', () => {
+  it('validates its config when built', () => {
+    expect(() => filesystem({ bucketUrl: '' })).toThrow(ConfigError);
+    expect(() => filesystem({ bucketUrl: 'gs://x/y' })).toThrow(ConfigError);
+    expect(() => filesystem({ bucketUrl: 's3://bucket/p' })).toThrow(/accessKeyId/);
+    expect(() => filesystem({ bucketUrl: '/tmp/x', format: 'csv' as never })).toThrow(ConfigError);
+    expect(() => filesystem({ bucketUrl: 's3://Bad_Bucket/p', s3: CREDENTIALS })).toThrow(ConfigError);
+  });
+
+  it('shows the bucket URL and dataset in its location, never the credentials', () => {
+    const dest = filesystem({ bucketUrl: 's3://lake/notion/', s3: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI' } });
+    const where = dest.location({ pipelineName: 'p', datasetName: 'notion_data' });
+    expect(where).toBe('s3://lake/notion/notion_data');
+    expect(where).not.toMatch(/AKIAEXAMPLE|wJalrXUtnFEMI/);
+    expect(filesystem({ bucketUrl: 'file:///data/lake' }).location({ pipelineName: 'p', datasetName: 'd' })).toBe('/data/lake/d');
+  });
+
+  it('declares append and replace only, so the pipeline appends instead of merging', () => {
+    const caps = filesystem({ bucketUrl: '/tmp/x' }).capabilities;
+    expect(caps.writeDispositions).toEqual(['append', 'replace']);
+    expect(caps.loadFormat).toBe('parquet');
+    expect(filesystem({ bucketUrl: '/tmp/x', format: 'jsonl' }).capabilities.loadFormat).toBe('jsonl');
+  });
+
+  it('writes Parquet that DuckDB read_parquet reads with the expected column types and values', async () => {
+    await withLocal(async (dir, dest) => {
+      const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+      await s.readState('p');
+      await s.ensureSchema([typed]);
+      await s.write('typed', recordBatchOf(typed.columns, typedRows));
+      await s.commit(loadOf('1700000000.000001', [typed]));
+      await s.close();
+      const files = await readdir(join(dir, 'ds', 'typed'));
+      expect(files).toEqual(['1700000000.000001.1.parquet']);
+      const db = await DuckDBInstance.create(':memory:');
+      const con = await db.connect();
+      try {
+        const path = join(dir, 'ds', 'typed', files[0]!);
+        const types = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`)).getRowObjectsJS();
+        expect(types.map((r) => [r['column_name'], r['column_type']])).toEqual([
+          ['n', 'BIGINT'],
+          ['d', 'DOUBLE'],
+          ['b', 'BOOLEAN'],
+          ['ts', 'TIMESTAMP WITH TIME ZONE'],
+          ['day', 'DATE'],
+          ['s', 'VARCHAR'],
+          ['j', 'VARCHAR'],
+        ]);
+        const rows = (await con.runAndReadAll(`SELECT n, d, b, epoch_ms(ts) AS ts, CAST(day AS VARCHAR) AS day, s, j FROM read_parquet('${path}') ORDER BY n`)).getRowObjectsJS();
+        expect(rows).toEqual([
+          { n: 1n, d: 1.5, b: true, ts: BigInt(typedRows[0]!.ts!), day: '2024-01-02', s: 'ü', j: '{"a":[1]}' },
+          { n: 2n, d: null, b: false, ts: null, day: null, s: null, j: null },
+        ]);
+      } finally {
+        con.closeSync();
+        db.closeSync();
+      }
+    });
+  });
+
+  it('writes JSON lines with ISO timestamps (µs), dates and json values', async () => {
+    await withLocal(async (dir, dest) => {
+      const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+      await s.readState('p');
+      await s.ensureSchema([typed]);
+      await s.write('typed', recordBatchOf(typed.columns, typedRows));
+      await s.commit(loadOf('l1', [typed]));
+      await s.close();
+      const store = new LocalFileStore(dir);
+      const text = Buffer.from((await store.get('ds/typed/l1.1.jsonl'))!).toString('utf8');
+      expect(text.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual([
+        { n: 1, d: 1.5, b: true, ts: '2024-01-02T03:04:05.006000Z', day: '2024-01-02', s: 'ü', j: { a: [1] } },
+        { n: 2, d: null, b: false, ts: null, day: null, s: null, j: null },
+      ]);
+    }, 'jsonl');
+  });
+
+  it('keeps a half load (files moved, no marker) invisible, and commits it once the marker is written', async () => {
+    await withLocal(async (dir, dest) => {
+      const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+      await s.readState('p');
+      await s.ensureSchema([typed]);
+      await s.write('typed', recordBatchOf(typed.columns, typedRows));
+      await s.commit(loadOf('l1', [typed]));
+      await s.write('typed', recordBatchOf(typed.columns, [{ n: 3 }]));
+      await s.commit(loadOf('l2', [typed]));
+      await s.close();
+      const store = new LocalFileStore(dir);
+      // Simulate a crash of l2 right before its marker: its data and state files are in place.
+      const marker = (await store.get('ds/_dlt_loads/l2.json'))!;
+      await store.delete(['ds/_dlt_loads/l2.json']);
+      expect((await readdir(join(dir, 'ds', 'typed'))).sort()).toEqual(['l1.1.parquet', 'l2.2.parquet']);
+
+      const reader = new FilesystemReader(store, 'ds');
+      const after = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+      try {
+        expect((await reader.query('SELECT n FROM ds.typed ORDER BY n')).rows).toEqual([{ n: 1 }, { n: 2 }]);
+        expect((await after.readState('p'))?.loadId).toBe('l1');
+        expect((await after.query('SELECT load_id FROM ds._dlt_loads')).rows).toEqual([{ load_id: 'l1' }]);
+        await store.put('ds/_dlt_loads/l2.json', marker);
+        expect((await reader.query('SELECT n FROM ds.typed ORDER BY n')).rows).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+        expect((await after.readState('p'))?.loadId).toBe('l2');
+      } finally {
+        await reader.close();
+        await after.close();
+      }
+    });
+  });
+
+  it('ignores a data file that its load marker does not list', async () => {
+    await withLocal(async (dir, dest) => {
+      const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+      await s.readState('p');
+      await s.ensureSchema([typed]);
+      await s.write('typed', recordBatchOf(typed.columns, typedRows));
+      await s.commit(loadOf('l1', [typed]));
+      const store = new LocalFileStore(dir);
+      await store.put('ds/typed/l1.99.parquet', (await store.get('ds/typed/l1.1.parquet'))!);
+      expect((await s.query('SELECT count(*) AS c FROM ds.typed')).rows).toEqual([{ c: 2 }]);
+      await s.close();
+    });
+  });
+
+  it('starts a new file when a table gains columns within a load', async () => {
+    await withLocal(async (dir, dest) => {
+      const v1 = typed;
+      const v2: TableSchema = { ...typed, columns: [...typed.columns, { name: 'extra', dataType: 'text', nullable: true }] };
+      const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+      await s.readState('p');
+      await s.ensureSchema([v1]);
+      await s.write('typed', recordBatchOf(v1.columns, [{ n: 1 }]));
+      await s.write('typed', recordBatchOf(v1.columns, [{ n: 2 }]));
+      await s.ensureSchema([v2]);
+      await s.write('typed', recordBatchOf(v2.columns, [{ n: 3, extra: 'x' }]));
+      await s.write('typed', recordBatchOf(v1.columns, [{ n: 4 }]));
+      await s.commit(loadOf('l1', [v2]));
+      const marker = JSON.parse(Buffer.from((await new LocalFileStore(dir).get('ds/_dlt_loads/l1.json'))!).toString()) as LoadMarker;
+      expect(marker.files.map((f) => [f.file, f.rows, f.columns.length])).toEqual([
+        ['l1.1.parquet', 2, 7],
+        ['l1.2.parquet', 2, 8],
+      ]);
+      expect((await readdir(join(dir, 'ds', 'typed'))).sort()).toEqual(['l1.1.parquet', 'l1.2.parquet']);
+      expect((await s.query('SELECT n, extra FROM ds.typed ORDER BY n')).rows).toEqual([
+        { n: 1, extra: null },
+        { n: 2, extra: null },
+        { n: 3, extra: 'x' },
+        { n: 4, extra: null },
+      ]);
+      await s.close();
+    });
+  });
+
+  it('cuts a table into several files at maxFileBytes', async () => {
+    const dir = await tempDir();
+    try {
+      const dest = filesystem({ bucketUrl: dir, maxFileBytes: 1 });
+      const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+      await s.readState('p');
+      await s.ensureSchema([typed]);
+      for (let n = 1; n <= 3; n++) await s.write('typed', recordBatchOf(typed.columns, [{ n }]));
+      expect(await readdir(join(dir, 'ds'))).toEqual(['_staging']);
+      await s.commit(loadOf('l1', [typed]));
+      expect((await readdir(join(dir, 'ds', 'typed'))).sort()).toEqual(['l1.1.parquet', 'l1.2.parquet', 'l1.3.parquet']);
+      expect((await readdir(join(dir, 'ds'))).sort()).toEqual(['_dlt_loads', '_dlt_pipeline_state', '_dlt_version', 'typed']);
+      await s.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads, replaces and reads back on S3 with the dlt layout', async () => {
+    const dest = await s3Destination();
+    const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+    const replaced: TableSchema = { ...typed, writeDisposition: 'replace' };
+    await s.readState('p');
+    await s.ensureSchema([replaced]);
+    await s.write('typed', recordBatchOf(typed.columns, typedRows));
+    await s.commit(loadOf('l1', [replaced], { replaceTables: ['typed'] }));
+    await s.write('typed', recordBatchOf(typed.columns, [{ n: 7 }]));
+    await s.commit(loadOf('l2', [replaced], { replaceTables: ['typed'] }));
+    expect((await s.query('SELECT n FROM ds.typed')).rows).toEqual([{ n: 7 }]);
+    await s.close();
+    const bucket = `nf-test-${bucketSeq}`;
+    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const listed = await s3!.client.send(new ListObjectsV2Command({ Bucket: bucket }));
+    expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual([
+      'lake/ds/_dlt_loads/l1.json',
+      'lake/ds/_dlt_loads/l2.json',
+      'lake/ds/_dlt_pipeline_state/p/l1.json',
+      'lake/ds/_dlt_pipeline_state/p/l2.json',
+      'lake/ds/_dlt_version/h-l1.json',
+      'lake/ds/_dlt_version/h-l2.json',
+      'lake/ds/typed/l2.2.parquet',
+    ]);
+  });
+});
