@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FAULT_KINDS, startNotionServer, Workspace, WORKSPACE_PRESETS } from '../../src/server/index.js';
 import type { FaultKind, NotionServer, NotionVersion } from '../../src/server/index.js';
+import { serverOptionsFromArgs } from '../../src/server/main.js';
 import { call, collect } from './api.js';
 
 const FIXED = () => Date.UTC(2026, 0, 1, 10, 0, 0);
@@ -255,5 +256,53 @@ describe('local Notion server', () => {
     } finally {
       await s.close();
     }
+  });
+
+  it('serves mutations: appended blocks, edited times, trashed pages, added rows', async () => {
+    let now = Date.UTC(2026, 5, 1, 8, 30, 45);
+    const ws = new Workspace(WORKSPACE_PRESETS.tiny, () => now);
+    const s = await startNotionServer({ workspace: ws });
+    try {
+      const page = [...ws.pages()].find((p) => p.parent_type === 'workspace')!;
+      const id = ws.appendBlock(page.id, { type: 'paragraph', text: 'fresh' });
+      const kids = await collect(s, 'GET', `/v1/blocks/${page.id}/children`, '2025-09-03');
+      expect(kids.results.at(-1)).toMatchObject({ id, type: 'paragraph', paragraph: { rich_text: [{ plain_text: 'fresh' }] }, created_time: '2026-06-01T08:30:00.000Z' });
+      expect((await call(s, 'GET', `/v1/pages/${page.id}`)).body.last_edited_time).toBe('2026-06-01T08:30:00.000Z');
+      ws.trashPage(page.id);
+      const search = await collect(s, 'POST', '/v1/search', '2025-09-03');
+      expect(search.results.some((r) => r.id === page.id)).toBe(false);
+      expect((await call(s, 'GET', `/v1/pages/${page.id}`)).body.in_trash).toBe(true);
+      now += 3_600_000;
+      const row = ws.addRow(1);
+      const changed = await collect(s, 'POST', `/v1/data_sources/${ws.dataSourceId(1)}/query`, '2025-09-03', {
+        filter: { timestamp: 'last_edited_time', last_edited_time: { on_or_after: '2026-06-01T09:00:00.000Z' } },
+      });
+      expect(changed.results.map((r) => r.id)).toEqual([row]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('delays responses by latencyMs', async () => {
+    const s = await startNotionServer({ workspace: WORKSPACE_PRESETS.tiny, latencyMs: 60 });
+    try {
+      const started = performance.now();
+      expect((await call(s, 'GET', '/v1/users')).status).toBe(200);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(55);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('builds server options from command-line flags', () => {
+    const o = serverOptionsFromArgs(['--preset', 'medium', '--seed', '9', '--rate', '180/60000', '--faults', '0.05', '--fault-kinds', '500,reset', '--latency', '5']);
+    expect(o).toMatchObject({
+      workspace: { ...WORKSPACE_PRESETS.medium, seed: 9 },
+      rateLimit: { requests: 180, windowMs: 60_000 },
+      faults: { rate: 0.05, seed: 1, kinds: ['500', 'reset'] },
+      latencyMs: 5,
+    });
+    expect(serverOptionsFromArgs(['--json', '{"workspace":"tiny","token":"t"}', '--rate', 'off'])).toMatchObject({ workspace: WORKSPACE_PRESETS.tiny, token: 't', rateLimit: false });
+    expect(() => serverOptionsFromArgs(['--preset', 'huge'])).toThrow('Unknown preset');
   });
 });
