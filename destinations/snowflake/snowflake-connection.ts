@@ -59,7 +59,10 @@ export class SnowflakeConnection {
     };
     const connection = sdk.createConnection(options);
     try {
-      await connection.connectAsync();
+      // connectAsync resolves even when the login fails: the error only reaches the callback.
+      await new Promise<void>((resolve, reject) => {
+        connection.connectAsync((err) => (err ? reject(err) : resolve())).catch(reject);
+      });
     } catch (err) {
       throw new DestinationError('snowflake', `login as "${config.username}" at ${endpointOf(config)} failed: ${describe(err)}`, { cause: redact(err), transient: isTransientLogin(err) });
     }

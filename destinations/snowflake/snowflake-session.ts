@@ -286,7 +286,7 @@ export class SnowflakeSession implements DestinationSession {
   async #mergeRoot(root: TableSchema, descendants: readonly TableSchema[], at: (table: string) => void): Promise<void> {
     const target = this.#q(root.name);
     const staging = qualified(this.#staging, root.name);
-    const keyMatch = root.primaryKey!.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ');
+    const keyMatch = root.primaryKey!.map((k) => `${target}.${quoteIdent(k)} = ${staging}.${quoteIdent(k)}`).join(' AND ');
     const id = quoteIdent(DLT_COLUMNS.id);
     const rootId = quoteIdent(DLT_COLUMNS.rootId);
     // Child rows of every merged root go, also in child tables that got no rows this time (a list that became empty).
@@ -296,11 +296,11 @@ export class SnowflakeSession implements DestinationSession {
         throw new DestinationError('snowflake', `child table "${child.name}" of merge table "${root.name}" has no ${DLT_COLUMNS.rootId} column.`, { table: child.name });
       }
       await this.#exec(
-        `DELETE FROM ${this.#q(child.name)} WHERE ${rootId} IN (SELECT t.${id} FROM ${target} t JOIN ${staging} s ON ${keyMatch} UNION ALL SELECT ${id} FROM ${staging})`,
+        `DELETE FROM ${this.#q(child.name)} WHERE ${rootId} IN (SELECT ${target}.${id} FROM ${target} JOIN ${staging} ON ${keyMatch} UNION ALL SELECT ${id} FROM ${staging})`,
       );
     }
     at(root.name);
-    await this.#exec(`DELETE FROM ${target} t USING ${staging} s WHERE ${keyMatch}`);
+    await this.#exec(`DELETE FROM ${target} USING ${staging} WHERE ${keyMatch}`);
     await this.#insertStaged(root.name, root.primaryKey!);
   }
 
