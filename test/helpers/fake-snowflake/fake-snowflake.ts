@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, randomUUID, verify } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -339,10 +339,7 @@ export class FakeSnowflake {
       MERGE: [0x3400, 'number of rows merged'],
     };
     const kind = dml[statement];
-    if (kind) {
-      const { rowType } = columnCodec(kind[1], { typeId: 5 } as never);
-      return resultReply(kind[0], { rowtype: [{ ...rowType, type: 'fixed', precision: 19, scale: 0 }], rowset: [[changed]] });
-    }
+    if (kind) return resultReply(kind[0], { rowtype: [{ ...statusResult('').rowtype[0]!, name: kind[1], type: 'fixed', precision: 19, scale: 0 }], rowset: [[changed]] });
     return resultReply(0x6000, statusResult('Statement executed successfully.'));
   }
 
@@ -409,11 +406,6 @@ export class FakeSnowflake {
     if (parts.length === 3) return parts.join('.');
     if (parts.length === 2) return [session.database, ...parts].join('.');
     throw new SfError(`fake-snowflake: name the stage with its schema (got ${parts.join('.')}).`, '090105', '22000');
-  }
-
-  /** A stage file's bytes (test inspection). */
-  async stageFile(stageKey: string, file: string): Promise<Buffer> {
-    return readFile(join(this.#stages.get(stageKey) ?? '', file));
   }
 }
 

@@ -81,7 +81,7 @@ export function translateSql(sql: string): string {
   return mapUnquoted(sql, (part) =>
     part
       .replace(/\bCREATE\s+TRANSIENT\s+(TABLE|SCHEMA)\b/gi, 'CREATE $1')
-      .replace(/\bNUMBER\s*\(\s*(\d+)\s*,\s*0\s*\)/gi, (_, p: string) => (Number(p) <= 18 ? 'BIGINT' : Number(p) <= 19 ? 'BIGINT' : 'HUGEINT'))
+      .replace(/\bNUMBER\s*\(\s*(\d+)\s*,\s*0\s*\)/gi, (_, p: string) => (Number(p) <= 19 ? 'BIGINT' : 'HUGEINT'))
       .replace(/\bNUMBER\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)/gi, 'DECIMAL($1,$2)')
       .replace(/\bNUMBER\b/gi, 'DECIMAL(38,0)')
       .replace(/\bFLOAT\b/gi, 'DOUBLE')
