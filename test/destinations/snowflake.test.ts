@@ -145,6 +145,7 @@ describe('snowflake destination', () => {
     expect(inside.some((s) => /^(CREATE|ALTER|DROP)/.test(s))).toBe(false);
     expect(requests.some((r) => r.implicitCommit)).toBe(false);
     expect(log.filter((l) => l.startsWith('PUT '))).toHaveLength(2);
+    expect(log.join('\n')).not.toContain(PASSWORD);
 
     // The staged files were purged after loading; a second load merges instead of duplicating.
     await loadOnce(config(), 'l2');
@@ -189,6 +190,33 @@ describe('snowflake destination', () => {
     expect(everything).not.toContain(wrong);
     expect(everything).not.toContain(PASSWORD);
     expect(JSON.stringify(fake.requests)).not.toContain(wrong);
+  });
+
+  it('rolls a failed commit back as a whole and reports table and load id', async () => {
+    dbSeq++;
+    const session = new RuntimeSession(await snowflake(config()).open({ pipelineName: 'p', datasetName: 'notion_data' }));
+    try {
+      await session.readState('p');
+      await session.ensureSchema([pages]);
+      await session.write('pages', recordBatchOf(pages.columns, rows.slice(0, 3)));
+      await session.commit(load('ok'));
+      // A NULL in the NOT NULL key column passes staging and fails the merge inside the transaction.
+      await session.write('pages', recordBatchOf(pages.columns, [{ ...rows[3]!, id: null }]));
+      const error = await session.commit(load('bad')).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(DestinationError);
+      expect(error).toMatchObject({ table: 'pages', loadId: 'bad' });
+      expect((error as Error).message).toMatch(/commit of load bad failed at table "pages": .*\(code 100072/);
+      await session.rollback();
+      expect((await session.readState('p'))?.state).toEqual({ cursor: 'ok' });
+      expect((await session.query('SELECT COUNT(*) AS "N" FROM "NOTION_DATA"."PAGES"')).rows).toEqual([{ n: 3 }]);
+      expect((await session.query('SELECT "LOAD_ID" FROM "NOTION_DATA"."_DLT_LOADS"')).rows).toEqual([{ load_id: 'ok' }]);
+      // The next unit commits only its own rows.
+      await session.write('pages', recordBatchOf(pages.columns, rows.slice(3, 5)));
+      await session.commit(load('after'));
+      expect((await session.query('SELECT COUNT(*) AS "N" FROM "NOTION_DATA"."PAGES"')).rows).toEqual([{ n: 5 }]);
+    } finally {
+      await session.close();
+    }
   });
 
   it('maps SQL errors to DestinationError with the Snowflake code', async () => {
