@@ -66,7 +66,15 @@ export class SnowflakeConnection {
     } catch (err) {
       throw new DestinationError('snowflake', `login as "${config.username}" at ${endpointOf(config)} failed: ${describe(err)}`, { cause: redact(err), transient: isTransientLogin(err) });
     }
-    return new SnowflakeConnection(connection);
+    const wrapped = new SnowflakeConnection(connection);
+    try {
+      // Timestamps are UTC instants: CURRENT_TIMESTAMP() and TIMESTAMP_TZ values must not take the account's zone.
+      await wrapped.execute("ALTER SESSION SET TIMEZONE = 'UTC'");
+    } catch (err) {
+      await wrapped.destroy();
+      throw new DestinationError('snowflake', `could not set the session time zone: ${describe(err)}`, { cause: redact(err) });
+    }
+    return wrapped;
   }
 
   /** Run one statement with `?` binds and return its rows. */

@@ -120,6 +120,7 @@ describe('snowflake destination', () => {
     const requests = fake.requests.slice(before);
     const sql = requests.filter((r) => r.kind === 'query').map((r) => r.sqlText!);
 
+    expect(sql[0]).toBe("ALTER SESSION SET TIMEZONE = 'UTC'");
     // Two batches: two PUT commands, two uploads of the files to the stage, two COPY INTO the staging table.
     expect(sql.filter((s) => s.startsWith('PUT '))).toHaveLength(2);
     expect(requests.filter((r) => r.kind === 'upload' && r.success && (r.bytes ?? 0) > 0)).toHaveLength(2);

@@ -62,6 +62,8 @@ export function parseStatement(sqlText: string): FakeCommand {
     };
   }
   if (/^COPY\s/i.test(text)) throw new Error('fake-snowflake: unsupported COPY form (expected COPY INTO t [(cols)] FROM @stage FILES = (…) FILE_FORMAT = (…))');
+  m = /^ALTER\s+SESSION\s+SET\s+TIMEZONE\s*=\s*'([^']+)'$/i.exec(text);
+  if (m) return { kind: 'sql', sql: `SET TimeZone = '${m[1]}'`, ddl: false, statement: 'ALTER' };
   m = /^(BEGIN|START)(\s+(TRANSACTION|WORK))?$/i.exec(text);
   if (m) return { kind: 'transaction', sql: 'BEGIN TRANSACTION', statement: 'BEGIN' };
   if (/^COMMIT(\s+WORK)?$/i.test(text)) return { kind: 'transaction', sql: 'COMMIT', statement: 'COMMIT' };
