@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Destination } from '../../destinations/destination.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { ConfigError } from '../errors.js';
@@ -11,6 +12,22 @@ export const DESTINATION_FACTORIES: Readonly<Record<string, (config: ResolvedCon
     const { duckdb } = await import('../../destinations/duckdb/index.js');
     const path = config.string('destination.duckdb.path');
     return duckdb(path === undefined ? {} : { path });
+  },
+  snowflake: async (config) => {
+    const { snowflake } = await import('../../destinations/snowflake/index.js');
+    const s = (key: string): string | undefined => config.string(`destination.snowflake.${key}`);
+    const keyPath = s('private_key_path');
+    return snowflake({
+      account: s('account'),
+      accessUrl: s('access_url'),
+      username: s('username') ?? '',
+      password: config.secret('destination.snowflake.password')?.reveal(),
+      privateKey: config.secret('destination.snowflake.private_key')?.reveal() ?? (keyPath === undefined ? undefined : await readFile(keyPath, 'utf8')),
+      database: s('database') ?? '',
+      warehouse: s('warehouse'),
+      role: s('role'),
+      stageFormat: s('stage_format') as 'parquet' | 'csv' | undefined,
+    });
   },
 };
 

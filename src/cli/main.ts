@@ -121,7 +121,7 @@ function configFrom(values: Values): ResolvedConfig {
     flags: {
       pipeline_name: values['pipeline-name'],
       dataset_name: values['dataset-name'],
-      destination: values['destination'],
+      destination_name: values['destination'],
       'destination.duckdb.path': values['duckdb-path'],
       'sources.notion.base_url': values['base-url'],
       'sources.notion.notion_version': values['notion-version'],
@@ -133,7 +133,11 @@ function configFrom(values: Values): ResolvedConfig {
 }
 
 async function makePipeline(config: ResolvedConfig) {
-  const destination = await createDestination(config.string('destination', 'duckdb')!, config);
+  // `destination_name` names the destination; `[destination.<name>]` holds its settings (a bare string
+  // `destination = "duckdb"` in config.toml is accepted too).
+  const legacy = config.get('destination');
+  const name = config.string('destination_name') ?? (typeof legacy === 'string' ? legacy : 'duckdb');
+  const destination = await createDestination(name, config);
   return pipeline({
     pipelineName: config.string('pipeline_name', 'notion_pipeline')!,
     datasetName: config.string('dataset_name', 'notion_data')!,

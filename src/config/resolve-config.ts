@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
 import { Secret } from './secret.js';
@@ -25,6 +26,15 @@ export class ResolvedConfig {
 
   constructor(layers: readonly ConfigLayer[]) {
     this.layers = layers;
+  }
+
+  /** Layers hold secrets as plain strings: never print their values. */
+  [inspect.custom](): string {
+    return `ResolvedConfig(${this.layers.map((l) => l.name).join(' > ')})`;
+  }
+
+  toJSON(): string {
+    return this[inspect.custom]();
   }
 
   /** The first value found for any of `paths`, across layers in precedence order. */

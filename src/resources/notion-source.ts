@@ -2,6 +2,7 @@ import { EMPTY, catchError, connect, defer, filter, from, map, merge, mergeMap, 
 import { expandBlocks, type BlockRecord } from '../../operators/expand-blocks.js';
 import { createLimiter, type Limiter } from '../client/limiter.js';
 import { NOTION_VERSIONS, createNotionClient, type NotionClient, type NotionVersion } from '../client/notion-client.js';
+import type { RetryPolicyOptions } from '../client/retry-policy.js';
 import type { ListResponse } from '../client/types.js';
 import { ConfigError } from '../errors.js';
 import type { ResourcePage } from '../records.js';
@@ -30,6 +31,8 @@ export interface NotionSourceOptions {
   readonly concurrency?: number;
   /** Request timeout. Default 60 s. */
   readonly timeoutMs?: number;
+  /** Retry policy: attempts and backoff bounds (see `createRetryPolicy`). */
+  readonly retry?: RetryPolicyOptions;
 }
 
 type Obj = Record<string, unknown> & { readonly id: string };
@@ -86,6 +89,7 @@ export function notionSource(options: NotionSourceOptions): Source {
       limiter: context.ready ? gated(limiter, context.ready) : limiter,
       ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.retry !== undefined ? { retry: options.retry } : {}),
     });
   };
 

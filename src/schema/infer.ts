@@ -50,7 +50,9 @@ export function coerceValue(value: unknown, type: DataType): unknown {
     case 'bool':
       return typeof value === 'boolean' ? value : NO_FIT;
     case 'timestamp':
-      return typeof value === 'string' && isTimestamp(value) ? Date.parse(value) : NO_FIT;
+      // A calendar date fits a timestamp column as its midnight UTC (Notion date properties mix both).
+      if (typeof value === 'string' && (isTimestamp(value) || isCalendarDate(value))) return Date.parse(value);
+      return NO_FIT;
     case 'date':
       return typeof value === 'string' && isCalendarDate(value) ? value : NO_FIT;
     case 'json':

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { startNotionServer, WORKSPACE_PRESETS, type NotionServer } from '../../src/server/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nf-cli-'));
+let server: NotionServer;
+
+beforeAll(async () => {
+  server = await startNotionServer({ workspace: { ...WORKSPACE_PRESETS.tiny, seed: 7 } });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Run the CLI in-process with `env` set, capturing what it prints. */
+async function cli(args: string[], env: Record<string, string | undefined> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const saved = { ...process.env };
+  for (const k of ['NOTION_API_KEY', 'NOTION_BASE_URL']) delete process.env[k];
+  Object.assign(process.env, env);
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.env = saved;
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('notionflow CLI', () => {
+  it('run loads a Notion-compatible server named by NOTION_BASE_URL and prints a dlt-style summary', async () => {
+    const path = join(dir, 'run.duckdb');
+    const r = await cli(['run', '--duckdb-path', path, '--rate-limit', '0'], { NOTION_API_KEY: server.token, NOTION_BASE_URL: server.url });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Pipeline notion_pipeline load step completed in [\d.]+ seconds$/m);
+    expect(r.stdout).toContain('destination duckdb and into dataset notion_data');
+    expect(r.stdout).toContain(`The duckdb destination used ${path} location to store data`);
+    expect(r.stdout).toMatch(/Load package \d+\.\d{6} is LOADED and contains no failed jobs/);
+    expect(r.stdout).not.toContain(server.token);
+    const info = await cli(['info', '--duckdb-path', path]);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toMatch(new RegExp(`blocks\\s+${[...server.workspace.blocks()].length}\\n`));
+  });
+
+  it('demo needs no token and loads the built-in workspace', async () => {
+    const r = await cli(['demo', '--preset', 'tiny', '--duckdb-path', join(dir, 'demo.duckdb')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('is LOADED and contains no failed jobs');
+  });
+
+  it('--base-url overrides NOTION_BASE_URL', async () => {
+    const r = await cli(['run', '--base-url', server.url, '--duckdb-path', join(dir, 'flag.duckdb'), '-q'], {
+      NOTION_API_KEY: server.token,
+      NOTION_BASE_URL: `http://127.0.0.1:${await closedPort()}`,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+  });
+
+  it.each([
+    ['a missing token', ['run'], {}, /^notionflow: no Notion token: set NOTION_API_KEY/],
+    ['an unknown flag', ['run', '--bogus'], { NOTION_API_KEY: 'x' }, /^notionflow: Unknown option '--bogus'/],
+    ['an unknown command', ['frobnicate'], {}, /^notionflow: unknown command "frobnicate"/],
+    ['an unknown destination', ['run', '--destination', 'oracle'], { NOTION_API_KEY: 'x' }, /^notionflow: Unknown destination "oracle"/],
+  ])('fails with one line for %s', async (_what, args, env, message) => {
+    const r = await cli(args, env);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('fails with one line naming the token problem for a bad token, without printing it', async () => {
+    const r = await cli(['run', '--duckdb-path', join(dir, 'bad.duckdb')], { NOTION_API_KEY: 'wrong-token-123', NOTION_BASE_URL: server.url });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/401/);
+    expect(r.stderr).toMatch(/token/i);
+    expect(r.stderr).not.toContain('wrong-token-123');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('fails with one line for an unreachable server', async () => {
+    const r = await cli(['run', '--duckdb-path', join(dir, 'down.duckdb')], {
+      NOTION_API_KEY: 'x',
+      NOTION_BASE_URL: `http://127.0.0.1:${await closedPort()}`,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unreachable|NOTION_BASE_URL/i);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('prints help for every command', async () => {
+    for (const c of ['run', 'demo', 'info']) {
+      const r = await cli([c, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: notionflow ${c}`);
+    }
+  });
+});
