@@ -16,3 +16,5 @@ export type {
 export { DEFAULT_CAPABILITIES, defineCapabilities } from './capabilities.js';
 export { DestinationError, DestinationStateError } from './errors.js';
 export { RuntimeSession, type SessionPhase } from './runtime-session.js';
+export { duckdb, type DuckDBConfig } from './duckdb/index.js';
+export { sink, type SinkFunction, type SinkContext, type SinkOptions } from './sink.js';

@@ -48,7 +48,10 @@ export function isFlushSignal(value: unknown): value is FlushSignal {
  * @return Batches, and every {@link FlushSignal} forwarded after the batches it cut.
  * @see inferSchema
  */
-export function toRecordBatches<F extends FlushSignal = FlushSignal>(
+export function toRecordBatches(schema: Schema, policy?: BatchPolicy): OperatorFunction<NormalizedPage, TableBatch>;
+/** With flush signals in the stream: name their type (`toRecordBatches<FlushSignal>(schema)`). */
+export function toRecordBatches<F extends FlushSignal>(schema: Schema, policy?: BatchPolicy): OperatorFunction<NormalizedPage | F, TableBatch | F>;
+export function toRecordBatches<F extends FlushSignal>(
   schema: Schema,
   policy: BatchPolicy = {},
 ): OperatorFunction<NormalizedPage | F, TableBatch | F> {

@@ -82,7 +82,7 @@ export class Pipeline {
         source.extract({ ready }).pipe(
           normalize(load.normalizerOptions),
           inferSchema(schema, caps.maxIdentifierLength),
-          toRecordBatches<never>(schema, {
+          toRecordBatches(schema, {
             maxRows: this.#options.batch?.maxRows ?? caps.preferredBatch.maxRows,
             maxBytes: this.#options.batch?.maxBytes ?? caps.preferredBatch.maxBytes,
           }),

@@ -37,26 +37,26 @@ describe('toRecordBatches', () => {
 
   it('never emits for a source that never emits', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold<NormalizedPage>('-').pipe(toRecordBatches(makeSchema()))).toBe('-');
+      expectObservable(cold<NormalizedPage>('-').pipe(toRecordBatches<FlushSignal>(makeSchema()))).toBe('-');
     });
   });
 
   it('completes without batches for an empty source', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold<NormalizedPage>('|').pipe(toRecordBatches(makeSchema()))).toBe('|');
+      expectObservable(cold<NormalizedPage>('|').pipe(toRecordBatches<FlushSignal>(makeSchema()))).toBe('|');
     });
   });
 
   it('emits one batch per table on completion, parents first', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      const out = cold('-a-|', values).pipe(toRecordBatches(makeSchema()), map(summary));
+      const out = cold('-a-|', values).pipe(toRecordBatches<FlushSignal>(makeSchema()), map(summary));
       expectObservable(out).toBe('---(pq|)', { p: 'pages:1,2', q: 'pages__tags:x' });
     });
   });
 
   it('cuts a table when it reaches maxRows, and the rest on completion', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      const out = cold('-a-b-c-|', values).pipe(toRecordBatches(makeSchema(), { maxRows: 3 }), map(summary));
+      const out = cold('-a-b-c-|', values).pipe(toRecordBatches<FlushSignal>(makeSchema(), { maxRows: 3 }), map(summary));
       expectObservable(out).toBe('---p-r-(q|)', { p: 'pages:1,2,3', q: 'pages:4,5', r: 'pages__tags:x,y,z' });
     });
   });
@@ -65,7 +65,7 @@ describe('toRecordBatches', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const big = page(['x'.repeat(1000)]);
       const out = cold('-a-b-|', { a: big, b: big }).pipe(
-        toRecordBatches(makeSchema(), { maxBytes: 500 }),
+        toRecordBatches<FlushSignal>(makeSchema(), { maxBytes: 500 }),
         map((o) => (isFlushSignal(o) ? 'F' : `${o.table}:${o.batch.numRows}`)),
       );
       expectObservable(out).toBe('-p-p-|', { p: 'pages:1' });
@@ -74,7 +74,7 @@ describe('toRecordBatches', () => {
 
   it('cuts every buffer on a flush signal and forwards the signal after the batches', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      const out = cold('-a-f------b-f-----f|', values).pipe(toRecordBatches(makeSchema()), map(summary));
+      const out = cold('-a-f------b-f-----f|', values).pipe(toRecordBatches<FlushSignal>(makeSchema()), map(summary));
       expectObservable(out).toBe('---(pqF)----(sF)--F|', { p: 'pages:1,2', q: 'pages__tags:x', s: 'pages:3', F: 'FLUSH' });
     });
   });
@@ -92,7 +92,7 @@ describe('toRecordBatches', () => {
     const schema = makeSchema();
     const seen: TableBatch[] = [];
     from<(NormalizedPage | FlushSignal)[]>([page(['1']), FLUSH])
-      .pipe(toRecordBatches(schema))
+      .pipe(toRecordBatches<FlushSignal>(schema))
       .subscribe((v) => {
         if (!isFlushSignal(v)) seen.push(v);
       });
@@ -100,14 +100,14 @@ describe('toRecordBatches', () => {
     schema.addColumn('pages', { name: 'title', dataType: 'text', nullable: true });
     const later: TableBatch[] = [];
     const source = page(['2']);
-    from<NormalizedPage[]>([source]).pipe(toRecordBatches(schema)).subscribe((v) => later.push(v as TableBatch));
+    from<NormalizedPage[]>([source]).pipe(toRecordBatches<FlushSignal>(schema)).subscribe((v) => later.push(v as TableBatch));
     expect(later[0]!.batch.schema.fields.map((f) => f.name)).toEqual(['id', 'title']);
     expect(later[0]!.batch.getChild('title')!.get(0)).toBeNull();
   });
 
   it('forwards a source error and drops the buffered rows', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      const out = cold('-a-#', values, new Error('boom')).pipe(toRecordBatches(makeSchema()), map(summary));
+      const out = cold('-a-#', values, new Error('boom')).pipe(toRecordBatches<FlushSignal>(makeSchema()), map(summary));
       expectObservable(out).toBe('---#', undefined, new Error('boom'));
     });
   });
@@ -115,7 +115,7 @@ describe('toRecordBatches', () => {
   it('errors with a SchemaError for a table the schema does not know', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const stray: NormalizedPage = { resource: 'x', tables: [{ table: 'unknown', rows: [{}] }] };
-      const out = cold('-a-s-b|', { ...values, s: stray }).pipe(toRecordBatches(makeSchema()), map(summary));
+      const out = cold('-a-s-b|', { ...values, s: stray }).pipe(toRecordBatches<FlushSignal>(makeSchema()), map(summary));
       expectObservable(out).toBe(
         '---#',
         undefined,
@@ -129,14 +129,14 @@ describe('toRecordBatches', () => {
     schema.addColumn('pages', { name: 'n', dataType: 'bigint', nullable: true });
     let error: unknown;
     from<NormalizedPage[]>([{ resource: 'pages', tables: [{ table: 'pages', rows: [{ id: '1', n: 'seven' }] }] }])
-      .pipe(toRecordBatches(schema))
+      .pipe(toRecordBatches<FlushSignal>(schema))
       .subscribe({ error: (e: unknown) => (error = e) });
     expect(error).toBeInstanceOf(SchemaError);
   });
 
   it('keeps emitting cuts from a never-ending source', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      const out = cold('-a-f------b-f-', values).pipe(toRecordBatches(makeSchema()), map(summary));
+      const out = cold('-a-f------b-f-', values).pipe(toRecordBatches<FlushSignal>(makeSchema()), map(summary));
       expectObservable(out).toBe('---(pqF)----(sF)-', { p: 'pages:1,2', q: 'pages__tags:x', s: 'pages:3', F: 'FLUSH' });
     });
   });
@@ -144,7 +144,7 @@ describe('toRecordBatches', () => {
   it('unsubscribes from the source on early unsubscribe', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-f-b-f-|', values);
-      const out = source.pipe(toRecordBatches(makeSchema()), map(summary));
+      const out = source.pipe(toRecordBatches<FlushSignal>(makeSchema()), map(summary));
       expectObservable(out, '^----!').toBe('---(pqF)-', { p: 'pages:1,2', q: 'pages__tags:x', F: 'FLUSH' });
       expectSubscriptions(source.subscriptions).toBe('^----!');
     });
