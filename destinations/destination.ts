@@ -55,7 +55,23 @@ export interface StoredState {
   readonly loadId: string;
 }
 
-/** One atomic commit: everything written since the previous commit, plus state and the load row. */
+/**
+ * Rows to delete in a commit, before its staged rows are applied: the rows of root table `table` whose
+ * `column` holds one of `values`, and the rows of its descendant tables that belong to them (by
+ * `_dlt_root_id`). The pipeline uses it to replace a page's block tree and comments, and for trash and
+ * hard deletes.
+ */
+export interface DeleteSpec {
+  readonly table: string;
+  readonly column: string;
+  readonly values: readonly string[];
+}
+
+/**
+ * One atomic commit: everything written since the previous commit, plus state and the load row.
+ * A long load commits several times (checkpoints); every commit of a load replaces that load's
+ * `_dlt_pipeline_state` row, so the state table keeps one row per load.
+ */
 export interface LoadCommit {
   readonly loadId: string;
   readonly pipelineName: string;
@@ -76,6 +92,8 @@ export interface LoadCommit {
   readonly replaceTables: readonly string[];
   /** True for the last commit of a load: the `_dlt_loads` row gets status 0 then. */
   readonly final: boolean;
+  /** Rows to delete before the staged rows are applied (tables that do not exist yet are skipped). */
+  readonly deletes?: readonly DeleteSpec[];
 }
 
 /** A result set from `session.query()`: column names and rows of plain JS values. */

@@ -9,6 +9,7 @@ export type {
   DestinationCapabilities,
   DestinationSession,
   LoadCommit,
+  DeleteSpec,
   OpenContext,
   QueryResult,
   StoredState,
