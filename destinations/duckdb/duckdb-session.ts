@@ -152,13 +152,18 @@ export class DuckDBSession implements DestinationSession {
       }
       this.#staging.add(table);
     }
-    const appender = await this.#connection.createAppender(table, 'main', 'temp');
-    try {
-      appendRecordBatch(appender, table, columns, batch);
-    } finally {
-      appender.closeSync();
-    }
+    // Rows of a failed append may be left in staging; the rollback that must follow clears them.
     this.#staged.add(table);
+    try {
+      const appender = await this.#connection.createAppender(table, 'main', 'temp');
+      try {
+        appendRecordBatch(appender, table, columns, batch);
+      } finally {
+        appender.closeSync();
+      }
+    } catch (err) {
+      throw this.#error(`could not stage a batch for "${table}"`, err, table);
+    }
   }
 
   async commit(load: LoadCommit, opts?: Abortable): Promise<void> {
