@@ -10,6 +10,11 @@ export interface PostgresCredentials {
   /** Default: none (trust or peer authentication, or `PGPASSWORD`/`.pgpass` as libpq-style clients read them). */
   readonly password?: string;
   readonly database: string;
+  /**
+   * TLS: `disable` (default), `require` (encrypted, certificate not checked) or `verify-full` (encrypted,
+   * certificate and host name checked). In a connection string: `?sslmode=…`.
+   */
+  readonly sslmode?: 'disable' | 'require' | 'verify-full';
 }
 
 /** Options of the {@link postgres} destination. */
@@ -49,8 +54,11 @@ export function resolvePostgresConfig(config: PostgresConfig): ResolvedPostgresC
   for (const key of ['host', 'user', 'database'] as const) {
     if (typeof creds[key] !== 'string' || creds[key] === '') throw new ConfigError(`postgres: credentials need a non-empty \`${key}\`.`);
   }
-  const port = creds.port ?? 5432;
+  // Ports from environment variables arrive as strings.
+  const port = Number(creds.port ?? 5432);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new ConfigError('postgres: credentials `port` must be an integer from 1 to 65535.');
+  const sslmode = creds.sslmode ?? 'disable';
+  if (!['disable', 'require', 'verify-full'].includes(sslmode)) throw new ConfigError('postgres: `sslmode` must be disable, require or verify-full.');
   const host = creds.host.includes(':') ? `[${creds.host}]` : creds.host;
   return {
     client: {
@@ -59,6 +67,7 @@ export function resolvePostgresConfig(config: PostgresConfig): ResolvedPostgresC
       user: creds.user,
       database: creds.database,
       ...(creds.password !== undefined ? { password: creds.password } : {}),
+      ...(sslmode === 'disable' ? {} : { ssl: { rejectUnauthorized: sslmode === 'verify-full' } }),
       // Timestamps come back as UTC text, so queryArrow can parse them with their microseconds.
       options: '-c TimeZone=UTC',
       application_name: 'notionflow',
@@ -81,11 +90,16 @@ function parseConnectionString(value: string): PostgresCredentials {
     throw new ConfigError(`postgres: \`credentials\` must start with postgresql:// (got ${url.protocol}//).`);
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const unknown = [...url.searchParams.keys()].find((p) => p !== 'sslmode');
+  // An ignored parameter could silently weaken the connection (an unread sslmode means no TLS): refuse it.
+  if (unknown !== undefined) throw new ConfigError(`postgres: connection string parameter "${unknown}" is not supported (only sslmode).`);
+  const sslmode = url.searchParams.get('sslmode');
   return {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     ...(url.port !== '' ? { port: Number(url.port) } : {}),
     user: decodeURIComponent(url.username),
     ...(url.password !== '' ? { password: decodeURIComponent(url.password) } : {}),
     database,
+    ...(sslmode !== null ? { sslmode: sslmode as PostgresCredentials['sslmode'] & string } : {}),
   };
 }

@@ -9,6 +9,7 @@ const TWO_POW_32 = 4_294_967_296;
 const PG_EPOCH_DAYS = 10_957;
 const PG_EPOCH_MICROS = 946_684_800_000_000;
 const MS_PER_DAY = 86_400_000;
+const MICROS_PER_DAY = 86_400_000_000;
 /** `PGCOPY\n\377\r\n\0`, then 32-bit flags and header-extension length (both 0). */
 const BINARY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
 const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
@@ -136,6 +137,16 @@ function textWriter(column: ColumnSchema, data: Data): FieldWriter {
     case 'json': {
       const offsets = data.valueOffsets as Int32Array;
       const bytes = data.values as Uint8Array;
+      // Most columns hold no byte that needs escaping: then every value is one plain copy.
+      if (!needsEscape(bytes)) {
+        return (out, i) => {
+          const a = offsets[i]!;
+          const b = offsets[i + 1]!;
+          out.ensure(b - a);
+          out.buf.set(bytes.subarray(a, b), out.pos);
+          out.pos += b - a;
+        };
+      }
       return (out, i) => {
         const a = offsets[i]!;
         const b = offsets[i + 1]!;
@@ -164,7 +175,7 @@ function textWriter(column: ColumnSchema, data: Data): FieldWriter {
     }
     case 'bigint': {
       const values = data.values as BigInt64Array;
-      const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+      const words = int32Words(values);
       return (out, i) => {
         out.ensure(20);
         out.ascii(String(int64At(words, values, i)));
@@ -188,14 +199,20 @@ function textWriter(column: ColumnSchema, data: Data): FieldWriter {
     }
     case 'timestamp': {
       const values = data.values as BigInt64Array;
-      const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+      const words = int32Words(values);
       return (out, i) => {
-        const micros = Number(int64At(words, values, i));
-        const ms = Math.floor(micros / 1000);
-        const iso = new Date(ms).toISOString(); // 2024-01-02T03:04:05.123Z
-        out.ensure(iso.length + 3);
-        out.ascii(iso.slice(0, -1));
-        out.ascii(String(micros - ms * 1000).padStart(3, '0'));
+        const [days, dayMicros] = daysAndMicros(int64At(words, values, i));
+        const hms = Math.floor(dayMicros / 1_000_000);
+        out.ensure(32);
+        writeDate(out, days);
+        out.byte(0x54); // T
+        digits(out, Math.floor(hms / 3600), 2);
+        out.byte(0x3a);
+        digits(out, Math.floor(hms / 60) % 60, 2);
+        out.byte(0x3a);
+        digits(out, hms % 60, 2);
+        out.byte(0x2e);
+        digits(out, dayMicros - hms * 1_000_000, 6);
         out.byte(0x5a); // Z
       };
     }
@@ -203,7 +220,7 @@ function textWriter(column: ColumnSchema, data: Data): FieldWriter {
       const days = data.values as Int32Array;
       return (out, i) => {
         out.ensure(16);
-        out.ascii(new Date(days[i]! * MS_PER_DAY).toISOString().slice(0, 10));
+        writeDate(out, days[i]!);
       };
     }
   }
@@ -284,6 +301,59 @@ function binaryWriter(column: ColumnSchema, data: Data): FieldWriter {
       };
     }
   }
+}
+
+/** Unix microseconds as whole days since 1970-01-01 and the microseconds into that day. */
+function daysAndMicros(unixMicros: number | bigint): [number, number] {
+  if (typeof unixMicros === 'number') {
+    const days = Math.floor(unixMicros / MICROS_PER_DAY);
+    return [days, unixMicros - days * MICROS_PER_DAY];
+  }
+  const perDay = BigInt(MICROS_PER_DAY);
+  let days = unixMicros / perDay;
+  let rest = unixMicros % perDay;
+  if (rest < 0n) {
+    days -= 1n;
+    rest += perDay;
+  }
+  return [Number(days), Number(rest)];
+}
+
+/** True when `bytes` holds a backslash, tab, newline or carriage return (native scans, no JS loop). */
+function needsEscape(bytes: Uint8Array): boolean {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return b.includes(BACKSLASH) || b.includes(0x09) || b.includes(0x0a) || b.includes(0x0d);
+}
+
+/** Write `value` (≥ 0) as exactly `width` decimal digits. */
+function digits(out: Out, value: number, width: number): void {
+  for (let k = width - 1; k >= 0; k--) {
+    out.buf[out.pos + k] = 0x30 + (value % 10);
+    value = Math.floor(value / 10);
+  }
+  out.pos += width;
+}
+
+/**
+ * Write the proleptic Gregorian date `days` after 1970-01-01 as `YYYY-MM-DD` (years 0…9999; others as
+ * `Date` prints them, which PostgreSQL rejects). Hinnant's civil-from-days, without a Date object.
+ */
+function writeDate(out: Out, days: number): void {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < 0 || y > 9999) return out.ascii(new Date(days * MS_PER_DAY).toISOString().slice(0, 10));
+  digits(out, y, 4);
+  out.byte(0x2d);
+  digits(out, m, 2);
+  out.byte(0x2d);
+  digits(out, d, 2);
 }
 
 function int32Words(values: BigInt64Array): Int32Array {

@@ -7,7 +7,7 @@ import type { ColumnSchema, TableSchema } from '../../src/schema/table-schema.js
 import type { LoadCommit } from '../../destinations/destination.js';
 import { DestinationError } from '../../destinations/errors.js';
 import { RuntimeSession } from '../../destinations/runtime-session.js';
-import { postgres, quoteIdent, type PostgresConfig } from '../../destinations/postgres/index.js';
+import { copyChunks, postgres, quoteIdent, resolvePostgresConfig, type PostgresConfig } from '../../destinations/postgres/index.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.js';
 import { runConformanceSuite } from './conformance.js';
 
@@ -211,6 +211,12 @@ describe('postgres destination', () => {
     expect(() => postgres({ credentials: 'not a url hunter2' })).not.toThrow(/hunter2/);
     expect(() => postgres({ credentials: 'postgresql://u@h:99999/db' })).toThrow(ConfigError);
     expect(() => postgres({ credentials: 'postgresql://u@h/db', copyFormat: 'csv' as never })).toThrow(ConfigError);
+    expect(() => postgres({ credentials: 'postgresql://u@h/db?sslmode=prefer' })).toThrow(/sslmode/);
+    expect(() => postgres({ credentials: 'postgresql://u@h/db?connect_timeout=3' })).toThrow(/connect_timeout/);
+    expect(resolvePostgresConfig({ credentials: 'postgresql://u@h/db?sslmode=verify-full' }).client.ssl).toEqual({ rejectUnauthorized: true });
+    expect(resolvePostgresConfig({ credentials: 'postgresql://u@h/db?sslmode=require' }).client.ssl).toEqual({ rejectUnauthorized: false });
+    expect(resolvePostgresConfig({ credentials: 'postgresql://u@h/db' }).client.ssl).toBeUndefined();
+    expect(resolvePostgresConfig({ credentials: { host: 'h', port: '6543' as never, user: 'u', database: 'db' } }).client.port).toBe(6543);
     expect(postgres({ credentials: 'postgresql://u%40x:p@h/my%20db' }).location({ pipelineName: 'p', datasetName: 'd' })).toBe(
       'postgresql://u%40x@h:5432/my%20db (schema d)',
     );
@@ -240,5 +246,50 @@ describe('postgres destination', () => {
       await session.close();
       await db.drop();
     }
+  });
+});
+
+describe('copyChunks (text format)', () => {
+  it('formats timestamps (µs) and dates like toISOString, across centuries, leap days and before 1970', () => {
+    const table: TableSchema = { name: 't', columns: [col('ts', 'timestamp'), col('day', 'date')], writeDisposition: 'append' };
+    const rows: Row[] = [];
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 4_294_967_296);
+    for (let i = 0; i < 5000; i++) {
+      // Years ~1600…2400: beyond 2255 the µs no longer fit a double exactly (the bigint path).
+      const ms = (rnd() - 0.47) * 2.6e13 + rnd();
+      rows.push({ ts: ms, day: new Date(Math.floor(ms / 86_400_000) * 86_400_000).toISOString().slice(0, 10) });
+    }
+    rows.push({ ts: Date.UTC(2000, 1, 29, 23, 59, 59, 999), day: '2000-02-29' }, { ts: -0.001, day: '1969-12-31' }, { ts: null, day: null });
+    const batch = recordBatchOf(table.columns, rows);
+    const text = Buffer.concat([...copyChunks('t', table.columns, batch, 'text')]).toString('utf8');
+    const micros = batch.getChild('ts')!.data[0]!.values as BigInt64Array;
+    const days = batch.getChild('day')!.data[0]!.values as Int32Array;
+    const expected = rows.map((r, i) => {
+      if (r['ts'] === null) return '\\N\t\\N';
+      const us = micros[i]!;
+      const ms = us / 1000n - (us % 1000n < 0n ? 1n : 0n);
+      const iso = new Date(Number(ms)).toISOString();
+      const ts = `${iso.slice(0, -1)}${String(us - ms * 1000n).padStart(3, '0')}Z`;
+      return `${ts}\t${new Date(days[i]! * 86_400_000).toISOString().slice(0, 10)}`;
+    });
+    expect(text.split('\n').slice(0, -1)).toEqual(expected);
+    expect(text.split('\n')[rows.length - 2]).toBe('1969-12-31T23:59:59.999999Z\t1969-12-31');
+  });
+
+  it('sends a column the batch lacks as NULL, and frames binary COPY with header and trailer', () => {
+    const columns = [col('a', 'text'), col('b', 'bigint')];
+    const batch = recordBatchOf([columns[0]!], [{ a: 'x' }, { a: 'y' }]);
+    expect(Buffer.concat([...copyChunks('t', columns, batch, 'text')]).toString()).toBe('x\t\\N\ny\t\\N\n');
+    const binary = Buffer.concat([...copyChunks('t', columns, batch, 'binary')]);
+    expect(binary.subarray(0, 11).toString('latin1')).toBe('PGCOPY\n\xff\r\n\0');
+    expect(binary.subarray(-2)).toEqual(Buffer.from([0xff, 0xff]));
+    // Per row: field count 2, "x" (length 1), NULL (length -1).
+    expect(binary.subarray(19, 19 + 13)).toEqual(Buffer.from([0, 2, 0, 0, 0, 1, 0x78, 0xff, 0xff, 0xff, 0xff, 0, 2]));
+  });
+
+  it('refuses a batch whose Arrow type does not match the column', () => {
+    const batch = recordBatchOf([col('a', 'text')], [{ a: '1' }]);
+    expect(() => [...copyChunks('t', [col('a', 'bigint')], batch, 'binary')]).toThrow(DestinationError);
   });
 });
