@@ -13,6 +13,9 @@ import { FilesystemReader } from './filesystem-reader.js';
 const STATE_ENGINE_VERSION = 4;
 const SCHEMA_ENGINE_VERSION = 10;
 
+/** Open files of all tables together hold at most this many times `maxFileBytes` before the largest is written out. */
+const BUFFERED_FILES = 4;
+
 /** Batches of one table waiting to become one file; all have `columns`. */
 interface OpenFile {
   readonly columns: readonly ColumnSchema[];
@@ -40,7 +43,9 @@ export interface FilesystemSessionOptions {
  *
  * `write` conforms each batch to its table's current columns and buffers it; a table's buffer becomes a
  * file in `_staging/<session id>/` when it reaches `maxFileBytes`, when the table's columns change (one
- * schema per file: the file rotates), and at commit. The load id is known only at commit, so staged files
+ * schema per file: the file rotates), when all buffers together pass four times `maxFileBytes` (the
+ * largest goes), and at commit. A `_staging/` folder left by a crashed process may be deleted whenever
+ * no load is running. The load id is known only at commit, so staged files
  * are named `<n>.<ext>` and get their final name `<load_id>.<n>.<ext>` when they move into place.
  *
  * `commit`: move the staged files into `<dataset>/<table>/`, delete the previous files of `replace` tables
@@ -64,6 +69,8 @@ export class FilesystemSession implements DestinationSession {
   /** Files committed per load id in this session, so a later commit of the same load keeps them in its marker. */
   readonly #committed = new Map<string, MarkerFile[]>();
   #fileSeq = 0;
+  /** Arrow bytes held in all open files. */
+  #bufferedBytes = 0;
   #reader: FilesystemReader | undefined;
   #closed = false;
 
@@ -113,9 +120,16 @@ export class FilesystemSession implements DestinationSession {
       file = { columns: [...columns], batches: [], bytes: 0 };
       this.#open.set(table, file);
     }
+    const bytes = conformed.data.children.reduce((sum, d) => sum + d.byteLength, 0);
     file.batches.push(conformed);
-    file.bytes += conformed.data.children.reduce((sum, d) => sum + d.byteLength, 0);
+    file.bytes += bytes;
+    this.#bufferedBytes += bytes;
     if (file.bytes >= this.#options.maxFileBytes) await this.#flush(table);
+    // Many tables each below the file size can still add up: write out the largest buffers first.
+    while (this.#bufferedBytes >= BUFFERED_FILES * this.#options.maxFileBytes) {
+      const [largest] = [...this.#open].sort(([, a], [, b]) => b.bytes - a.bytes)[0]!;
+      await this.#flush(largest);
+    }
   }
 
   async commit(load: LoadCommit, opts?: Abortable): Promise<void> {
@@ -169,7 +183,7 @@ export class FilesystemSession implements DestinationSession {
         await this.#put(L.versionFile(this.#dataset, load.schemaVersionHash), version);
       }
       step = '_dlt_loads';
-      const all = [...(this.#committed.get(load.loadId) ?? []), ...files.sort((a, b) => (a.file < b.file ? -1 : 1))];
+      const all = [...(this.#committed.get(load.loadId) ?? []), ...files.sort((a, b) => compareLoadIds(a.file, b.file))];
       const marker: LoadMarker = {
         load_id: load.loadId,
         schema_name: load.schemaName,
@@ -194,6 +208,7 @@ export class FilesystemSession implements DestinationSession {
   async rollback(opts?: Abortable): Promise<void> {
     opts?.signal?.throwIfAborted();
     this.#open.clear();
+    this.#bufferedBytes = 0;
     this.#staged = [];
     await this.#guard('could not delete staged files', undefined, undefined, () => this.#store.deleteAll(this.#stagingDir));
   }
@@ -221,6 +236,7 @@ export class FilesystemSession implements DestinationSession {
     const open = this.#open.get(table);
     if (!open) return;
     this.#open.delete(table);
+    this.#bufferedBytes -= open.bytes;
     const n = ++this.#fileSeq;
     const key = `${this.#stagingDir}${table}/${n}.${this.#options.format}`;
     const rows = open.batches.reduce((sum, b) => sum + b.numRows, 0);

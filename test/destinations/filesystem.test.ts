@@ -278,6 +278,27 @@ describe('filesystem destination', () => {
     }
   });
 
+  it('writes out the largest buffer when all tables together hold four files worth of batches', async () => {
+    const dir = await tempDir();
+    try {
+      const tables = ['a', 'b', 'c', 'd', 'e'].map((name): TableSchema => ({ ...typed, name }));
+      const batchBytes = (t: TableSchema) => recordBatchOf(t.columns, [{ n: 1 }]).data.children.reduce((s, d) => s + d.byteLength, 0);
+      // Each table stays below one file; the fifth batch takes the total over four files.
+      const dest = filesystem({ bucketUrl: dir, maxFileBytes: batchBytes(typed) + 1 });
+      const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+      await s.readState('p');
+      await s.ensureSchema(tables);
+      for (const t of tables.slice(0, 4)) await s.write(t.name, recordBatchOf(t.columns, [{ n: 1 }]));
+      expect(await readdir(join(dir))).toEqual([]);
+      await s.write('e', recordBatchOf(typed.columns, [{ n: 1 }]));
+      const staged = await readdir(join(dir, 'ds', '_staging'), { recursive: true });
+      expect(staged.filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
+      await s.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('loads, replaces and reads back on S3 with the dlt layout', async () => {
     const dest = await s3Destination();
     const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
