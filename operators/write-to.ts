@@ -24,12 +24,13 @@ export interface WriteProgress {
  * @param schema The schema `inferSchema` grows.
  */
 export function writeTo(session: DestinationSession, schema: Schema): OperatorFunction<TableBatch, WriteProgress> {
-  return concatMap(({ table, batch }) =>
-    defer(async (): Promise<WriteProgress> => {
-      const changes = schema.takeChanges();
-      if (changes.tables.length > 0) await session.ensureSchema(changes.tables);
-      await session.write(table, batch);
-      return { table, rows: batch.numRows };
-    }),
-  );
+  return concatMap((batch) => defer(() => writeBatch(session, schema, batch)));
+}
+
+/** Catch the destination up with the schema, then stage one batch (what `writeTo` does per batch). */
+export async function writeBatch(session: DestinationSession, schema: Schema, { table, batch }: TableBatch): Promise<WriteProgress> {
+  const changes = schema.takeChanges();
+  if (changes.tables.length > 0) await session.ensureSchema(changes.tables);
+  await session.write(table, batch);
+  return { table, rows: batch.numRows };
 }

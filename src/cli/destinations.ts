@@ -13,6 +13,26 @@ export const DESTINATION_FACTORIES: Readonly<Record<string, (config: ResolvedCon
     const path = config.string('destination.duckdb.path');
     return duckdb(path === undefined ? {} : { path });
   },
+  filesystem: async (config) => {
+    const { filesystem } = await import('../../destinations/filesystem/index.js');
+    const bucketUrl = config.string('destination.filesystem.bucket_url');
+    if (bucketUrl === undefined) {
+      throw new ConfigError('the filesystem destination needs destination.filesystem.bucket_url (a local path, file:// or s3://bucket/prefix)');
+    }
+    const format = config.string('destination.filesystem.format') as 'parquet' | 'jsonl' | undefined;
+    const creds = 'destination.filesystem.credentials';
+    const accessKeyId = config.secret(`${creds}.aws_access_key_id`);
+    const secretAccessKey = config.secret(`${creds}.aws_secret_access_key`);
+    const endpoint = config.string(`${creds}.endpoint_url`);
+    const region = config.string(`${creds}.region_name`);
+    return filesystem({
+      bucketUrl,
+      ...(format !== undefined ? { format } : {}),
+      ...(accessKeyId && secretAccessKey
+        ? { s3: { accessKeyId: accessKeyId.reveal(), secretAccessKey: secretAccessKey.reveal(), ...(endpoint !== undefined ? { endpoint } : {}), ...(region !== undefined ? { region } : {}) } }
+        : {}),
+    });
+  },
   snowflake: async (config) => {
     const { snowflake } = await import('../../destinations/snowflake/index.js');
     const s = (key: string): string | undefined => config.string(`destination.snowflake.${key}`);

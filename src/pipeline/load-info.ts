@@ -12,6 +12,8 @@ export interface LoadInfo {
   readonly finishedAt: Date;
   /** Rows written per table in this load (root and child tables). */
   readonly rowCounts: Readonly<Record<string, number>>;
+  /** Commits made (checkpoints plus the final one). */
+  readonly commits: number;
   /** Jobs that failed (a failed run throws instead; kept for dlt parity and custom sinks). */
   readonly failedJobs: readonly string[];
   /** What the source reports: unreachable objects, notes, request counts. */
@@ -27,6 +29,7 @@ export function formatLoadInfo(info: LoadInfo): string {
     `The ${info.destinationName} destination used ${info.destinationLocation} location to store data`,
     `Load package ${info.loadId} is LOADED and contains ${info.failedJobs.length === 0 ? 'no failed jobs' : `${info.failedJobs.length} failed job(s): ${info.failedJobs.join(', ')}`}`,
   ];
+  lines.push(`Commits: ${info.commits} (each page is committed with its whole block tree)`);
   const roots = Object.entries(info.rowCounts).filter(([t]) => !t.includes('__'));
   if (roots.length > 0) lines.push(`Rows loaded: ${roots.map(([t, n]) => `${t} ${n}`).join(', ')}`);
   const children = Object.keys(info.rowCounts).length - roots.length;

@@ -1,4 +1,4 @@
-import type { Destination, DestinationSession, OpenContext, StoredState } from '../../destinations/destination.js';
+import type { DeleteSpec, Destination, DestinationSession, OpenContext, StoredState } from '../../destinations/destination.js';
 import { RuntimeSession } from '../../destinations/runtime-session.js';
 import type { ResourceDef } from '../resources/resource.js';
 import { Schema } from '../schema/schema.js';
@@ -11,6 +11,8 @@ export interface OpenLoadOptions extends OpenContext {
   readonly schemaName?: string;
   /** Root tables to declare, with their primary key and write disposition. */
   readonly resources?: readonly ResourceDef[];
+  /** Load every resource with write disposition `replace` (emptied at the first commit). */
+  readonly fullRefresh?: boolean;
 }
 
 /**
@@ -36,6 +38,9 @@ export class Load {
   readonly context: OpenLoadOptions;
   /** Notes for the load info (e.g. a write disposition the destination lacks). */
   readonly notes: string[] = [];
+  #state: Readonly<Record<string, unknown>>;
+  #committedHash: string | undefined;
+  #commits = 0;
 
   private constructor(destination: Destination, context: OpenLoadOptions, session: DestinationSession, stored: StoredState | undefined) {
     this.destination = destination;
@@ -43,9 +48,11 @@ export class Load {
     this.session = session;
     this.stored = stored;
     this.loadId = newLoadId();
+    this.#state = stored?.state ?? {};
+    this.#committedHash = stored?.schemaVersionHash;
     this.schema = new Schema(context.schemaName ?? 'notion', stored?.tables ?? []);
     for (const r of context.resources ?? []) {
-      const disposition = this.#supported(r.writeDisposition);
+      const disposition = this.#supported(context.fullRefresh ? 'replace' : r.writeDisposition);
       this.schema.ensureTable({ name: r.name, writeDisposition: disposition, ...(r.primaryKey ? { primaryKey: r.primaryKey } : {}) });
       this.schema.setWriteDisposition(r.name, disposition);
     }
@@ -55,7 +62,7 @@ export class Load {
 
   /** Open a session on `destination` and read its state. */
   static async open(destination: Destination, context: OpenLoadOptions): Promise<Load> {
-    const { schemaName: _s, resources: _r, ...openContext } = context;
+    const { schemaName: _s, resources: _r, fullRefresh: _f, ...openContext } = context;
     const session = new RuntimeSession(await destination.open(openContext));
     try {
       const stored = await session.readState(context.pipelineName);
@@ -76,29 +83,50 @@ export class Load {
   }
 
   /**
-   * Commit everything written so far, with `state` (merged over the stored state), atomically; then close.
-   * @param writtenTables Tables that received rows (default: every table of the schema).
+   * Commit what was written since the previous commit — data, `state` (replacing the stored state's
+   * top-level keys) and the load row — atomically, and keep the session open for the next unit.
+   * `final` marks the load complete (`_dlt_loads.status = 0`).
    */
+  async commitUnit(unit: {
+    readonly state?: Readonly<Record<string, unknown>>;
+    readonly deletes?: readonly DeleteSpec[];
+    readonly writtenTables?: readonly string[];
+    readonly final: boolean;
+  }): Promise<void> {
+    const changes = this.schema.takeChanges();
+    if (changes.tables.length > 0) await this.session.ensureSchema(changes.tables);
+    const versionHash = this.schema.versionHash();
+    this.#state = { ...this.#state, ...unit.state, last_load_id: this.loadId };
+    await this.session.commit({
+      loadId: this.loadId,
+      pipelineName: this.context.pipelineName,
+      schemaName: this.schema.name,
+      tables: this.schema.tables,
+      schemaVersionHash: versionHash,
+      schemaChanged: versionHash !== this.#committedHash,
+      state: this.#state,
+      writtenTables: unit.writtenTables ?? this.schema.tables.map((t) => t.name),
+      // `replace` empties a table once per load: at its first commit.
+      replaceTables: this.#commits === 0 ? this.schema.tables.filter((t) => t.parent === undefined && t.writeDisposition === 'replace').map((t) => t.name) : [],
+      final: unit.final,
+      ...(unit.deletes && unit.deletes.length > 0 ? { deletes: unit.deletes } : {}),
+    });
+    this.#commits++;
+    this.#committedHash = versionHash;
+  }
+
+  /** Commit everything written (see {@link commitUnit}) as the load's last commit, then close. */
   async commit(state: Readonly<Record<string, unknown>> = {}, writtenTables?: readonly string[]): Promise<void> {
     try {
-      const changes = this.schema.takeChanges();
-      if (changes.tables.length > 0) await this.session.ensureSchema(changes.tables);
-      const versionHash = this.schema.versionHash();
-      await this.session.commit({
-        loadId: this.loadId,
-        pipelineName: this.context.pipelineName,
-        schemaName: this.schema.name,
-        tables: this.schema.tables,
-        schemaVersionHash: versionHash,
-        schemaChanged: versionHash !== this.stored?.schemaVersionHash,
-        state: { ...(this.stored?.state ?? {}), ...state, last_load_id: this.loadId },
-        writtenTables: writtenTables ?? this.schema.tables.map((t) => t.name),
-        replaceTables: this.schema.tables.filter((t) => t.parent === undefined && t.writeDisposition === 'replace').map((t) => t.name),
-        final: true,
-      });
+      await this.commitUnit({ state, final: true, ...(writtenTables ? { writtenTables } : {}) });
     } finally {
       await this.close();
     }
+  }
+
+  /** The state as last committed (or stored, before the first commit). */
+  get state(): Readonly<Record<string, unknown>> {
+    return this.#state;
   }
 
   /** Discard what was written and close. */

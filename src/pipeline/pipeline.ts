@@ -1,12 +1,12 @@
-import { BehaviorSubject, filter, lastValueFrom, map, take, tap, type Observable } from 'rxjs';
+import { BehaviorSubject, concatMap, defer, filter, lastValueFrom, map, take, tap, type Observable } from 'rxjs';
 import type { Destination } from '../../destinations/destination.js';
 import { duckdb } from '../../destinations/duckdb/index.js';
-import { inferSchema } from '../../operators/infer-schema.js';
-import { normalize } from '../../operators/normalize.js';
-import { toRecordBatches } from '../../operators/to-record-batches.js';
-import { writeTo } from '../../operators/write-to.js';
+import { isFlushSignal, toRecordBatches } from '../../operators/to-record-batches.js';
+import { writeBatch } from '../../operators/write-to.js';
+import { RelationalNormalizer } from '../normalize/relational.js';
+import { applySchema } from '../schema/infer.js';
 import { ConfigError } from '../errors.js';
-import type { Source } from '../resources/resource.js';
+import type { Checkpoint, Source } from '../resources/resource.js';
 import { normalizeIdentifier } from '../schema/naming.js';
 import { Dataset } from './dataset.js';
 import { openLoad } from './load.js';
@@ -29,6 +29,12 @@ export interface PipelineOptions {
   readonly maxBatchesInFlight?: number;
   /** Receives the destination's SQL / file log lines. */
   readonly log?: (line: string) => void;
+}
+
+/** Options of {@link Pipeline.run}. */
+export interface RunOptions {
+  /** Ignore the stored state: reload everything and replace the tables' contents. Default false. */
+  readonly fullRefresh?: boolean;
 }
 
 /**
@@ -61,7 +67,7 @@ export class Pipeline {
    * Extract the source, normalize, batch and load it as one load; nothing is visible in the destination
    * before the commit at the end. Resolves with the load info; rejects (after rolling back) on failure.
    */
-  async run(source: Source): Promise<LoadInfo> {
+  async run(source: Source, options: RunOptions = {}): Promise<LoadInfo> {
     const startedAt = new Date();
     const caps = this.destination.capabilities;
     const load = await openLoad(this.destination, {
@@ -69,33 +75,62 @@ export class Pipeline {
       datasetName: this.datasetName,
       schemaName: source.name,
       resources: source.resources,
+      ...(options.fullRefresh ? { fullRefresh: true } : {}),
       ...(this.#options.log ? { log: this.#options.log } : {}),
     });
     try {
       const { schema, session } = load;
       const rowCounts: Record<string, number> = {};
+      const written = new Set<string>();
       const inFlight = new BehaviorSubject(0);
       const maxInFlight = this.#options.maxBatchesInFlight ?? 4;
       // Requests wait while too many batches are cut but not yet written: a slow destination slows extraction.
       const ready = (): Observable<void> => inFlight.pipe(filter((n) => n < maxInFlight), take(1), map(() => undefined));
+      const normalizer = new RelationalNormalizer(load.normalizerOptions);
+      const sources = { ...((load.state['sources'] ?? {}) as Record<string, Readonly<Record<string, unknown>>>) };
+      const sourceState = sources[source.name];
+      let commits = 0;
+
+      const commit = async (checkpoint: Checkpoint): Promise<void> => {
+        if (Object.keys(checkpoint.state).length > 0) sources[source.name] = checkpoint.state;
+        await load.commitUnit({ state: { sources }, writtenTables: [...written], final: false, ...(checkpoint.deletes ? { deletes: checkpoint.deletes } : {}) });
+        written.clear();
+        commits++;
+      };
+
       await lastValueFrom(
-        source.extract({ ready }).pipe(
-          normalize(load.normalizerOptions),
-          inferSchema(schema, caps.maxIdentifierLength),
-          toRecordBatches(schema, {
-            maxRows: this.#options.batch?.maxRows ?? caps.preferredBatch.maxRows,
-            maxBytes: this.#options.batch?.maxBytes ?? caps.preferredBatch.maxBytes,
-          }),
-          tap(() => inFlight.next(inFlight.value + 1)),
-          writeTo(session, schema),
-          tap(({ table, rows }) => {
-            rowCounts[table] = (rowCounts[table] ?? 0) + rows;
-            inFlight.next(inFlight.value - 1);
-          }),
-        ),
+        source
+          .extract({ ready, ...(sourceState ? { state: sourceState } : {}), ...(options.fullRefresh ? { fullRefresh: true } : {}) })
+          .pipe(
+            // normalize + inferSchema, letting checkpoints through in order (they cut batches below).
+            map((item) => {
+              if (isFlushSignal(item)) return item;
+              const page = normalizer.normalizePage(item);
+              applySchema(schema, page, caps.maxIdentifierLength);
+              return page;
+            }),
+            toRecordBatches<Checkpoint>(schema, {
+              maxRows: this.#options.batch?.maxRows ?? caps.preferredBatch.maxRows,
+              maxBytes: this.#options.batch?.maxBytes ?? caps.preferredBatch.maxBytes,
+            }),
+            tap((item) => {
+              if (!isFlushSignal(item)) inFlight.next(inFlight.value + 1);
+            }),
+            concatMap((item) =>
+              defer(async () => {
+                if (isFlushSignal(item)) return commit(item);
+                const { table, rows } = await writeBatch(session, schema, item);
+                written.add(table);
+                rowCounts[table] = (rowCounts[table] ?? 0) + rows;
+                inFlight.next(inFlight.value - 1);
+              }),
+            ),
+          ),
         { defaultValue: undefined },
       );
-      await load.commit({}, Object.keys(rowCounts));
+      // The last commit marks the load complete (and carries any rows written after the last checkpoint).
+      await load.commitUnit({ state: { sources }, writtenTables: [...written], final: true });
+      await load.close();
       const report = source.report();
       return {
         pipelineName: this.pipelineName,
@@ -107,6 +142,7 @@ export class Pipeline {
         finishedAt: new Date(),
         rowCounts,
         failedJobs: [],
+        commits: commits + 1,
         source: { ...report, notes: [...report.notes, ...new Set(load.notes)] },
       };
     } catch (error) {

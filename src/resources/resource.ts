@@ -1,4 +1,6 @@
 import type { Observable } from 'rxjs';
+import type { DeleteSpec } from '../../destinations/destination.js';
+import type { FlushSignal } from '../../operators/to-record-batches.js';
 import type { ResourcePage } from '../records.js';
 import type { WriteDisposition } from '../schema/table-schema.js';
 
@@ -19,8 +21,24 @@ export interface SourceReport {
   readonly requests: Readonly<Record<string, number>>;
 }
 
+/**
+ * A commit point in a source's stream: everything emitted before it is one unit (for the Notion
+ * source: whole pages with their block trees and comments). The pipeline cuts batches, writes them and
+ * commits them with `state` and `deletes` in one transaction.
+ */
+export interface Checkpoint extends FlushSignal {
+  /** The source's complete state after this unit (stored in `_dlt_pipeline_state` under `sources.<name>`). */
+  readonly state: Readonly<Record<string, unknown>>;
+  /** Rows to delete in the same commit (a page's old block tree, trashed pages). */
+  readonly deletes?: readonly DeleteSpec[];
+}
+
 /** Everything a source needs from the pipeline at extraction time. */
 export interface ExtractContext {
+  /** The source's state as the last commit stored it; undefined on a first run. */
+  readonly state?: Readonly<Record<string, unknown>>;
+  /** Ignore the stored state and load everything again. */
+  readonly fullRefresh?: boolean;
   /**
    * Resolves when the pipeline can take more data: every request waits on it, which is how a slow
    * destination slows extraction down (backpressure) instead of growing a queue.
@@ -35,7 +53,7 @@ export interface ExtractContext {
 export interface Source {
   readonly name: string;
   readonly resources: readonly ResourceDef[];
-  extract(context?: ExtractContext): Observable<ResourcePage>;
+  extract(context?: ExtractContext): Observable<ResourcePage | Checkpoint>;
   report(): SourceReport;
   close(): Promise<void>;
 }

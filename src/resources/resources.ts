@@ -35,6 +35,13 @@ export function search(
   });
 }
 
+/** `POST /v1/search` of the trash (`filter.in_trash: true`), newest first: pages moved to the trash. */
+export function searchTrash(client: NotionRequester): Observable<ListResponse<Obj>> {
+  return listAll<Obj>(client, 'POST', '/v1/search', {
+    body: { filter: { property: 'object', value: 'page', in_trash: true }, sort: { timestamp: 'last_edited_time', direction: 'descending' } },
+  });
+}
+
 /**
  * The rows of a data source (2025-09-03: `POST /v1/data_sources/{id}/query`) or of a database
  * (2022-06-28: `POST /v1/databases/{id}/query`), with an optional Notion filter and sorts.

@@ -454,8 +454,11 @@ class LocalNotionServer implements NotionServer {
     const ws = this.workspace;
     const { filter, sort, query } = req.body;
     const dbValue = req.version === '2022-06-28' ? 'database' : 'data_source';
-    let want: 'page' | 'db' | 'all' = 'all';
-    if (filter !== undefined && filter !== null) {
+    let want: 'page' | 'db' | 'all' | 'trash' = 'all';
+    if (filter !== undefined && filter !== null && (filter as JsonObject).in_trash === true) {
+      // Notion lists the trash with `filter: {in_trash: true}` (optionally with `property`/`value`).
+      want = 'trash';
+    } else if (filter !== undefined && filter !== null) {
       const f = filter as JsonObject;
       if (f.property !== 'object' || (f.value !== 'page' && f.value !== dbValue)) {
         throw validationError(`body.filter.value should be "page" or "${dbValue}", instead was \`${JSON.stringify(f.value)}\`.`);
@@ -475,8 +478,11 @@ class LocalNotionServer implements NotionServer {
     const key = `search ${want} ${direction} ${needle}`;
     const items = this.#cached(key, () => {
       let out: number[] = [];
-      if (want !== 'db') out.push(...ws.visiblePages());
-      if (want !== 'page') out.push(...ws.sharedDatabases().map((d) => -(d + 1)));
+      if (want === 'trash') out.push(...ws.trashedPages());
+      else {
+        if (want !== 'db') out.push(...ws.visiblePages());
+        if (want !== 'page') out.push(...ws.sharedDatabases().map((d) => -(d + 1)));
+      }
       if (needle !== '') out = out.filter((n) => (n >= 0 ? ws.pageTitle(n) : ws.databaseTitle(-n - 1)).toLowerCase().includes(needle));
       if (direction !== 0) {
         const edited = (n: number): number => (n >= 0 ? ws.pageEdited(n) : ws.databaseTimes(-n - 1).edited);

@@ -615,6 +615,11 @@ export class Workspace {
     return out;
   }
 
+  /** Page numbers of the shared pages and rows in the trash (what search lists with `filter.in_trash: true`). */
+  trashedPages(): number[] {
+    return [...this.#trashed].filter((p) => this.isPageShared(p)).sort((a, b) => a - b);
+  }
+
   /** Indexes of the shared databases. */
   sharedDatabases(): number[] {
     return Array.from({ length: this.options.databases }, (_, d) => d).filter((d) => this.isDatabaseShared(d));
