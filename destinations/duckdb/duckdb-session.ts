@@ -188,6 +188,16 @@ export class DuckDBSession implements DestinationSession {
           if (existing.has(t)) await this.#exec(`DELETE FROM ${this.#q(t)}`);
         }
       }
+      for (const spec of load.deletes ?? []) {
+        if (!existing.has(spec.table) || spec.values.length === 0) continue;
+        current = spec.table;
+        const values = spec.values.map(sqlString).join(', ');
+        const where = `${quoteIdent(spec.column)} IN (${values})`;
+        for (const d of descendantsOf(spec.table)) {
+          await this.#exec(`DELETE FROM ${this.#q(d.name)} WHERE ${quoteIdent(DLT_COLUMNS.rootId)} IN (SELECT ${quoteIdent(DLT_COLUMNS.id)} FROM ${this.#q(spec.table)} WHERE ${where})`);
+        }
+        await this.#exec(`DELETE FROM ${this.#q(spec.table)} WHERE ${where}`);
+      }
       for (const name of staged) {
         current = name;
         const root = rootOf(name);
@@ -198,6 +208,8 @@ export class DuckDBSession implements DestinationSession {
       }
       current = '_dlt_pipeline_state';
       const stateJson = JSON.stringify(load.state);
+      // One state row per load: a checkpoint replaces the previous checkpoint's row of the same load.
+      await this.#exec(`DELETE FROM ${this.#q('_dlt_pipeline_state')} WHERE pipeline_name = $1 AND _dlt_load_id = $2`, [load.pipelineName, load.loadId]);
       await this.#exec(
         `INSERT INTO ${this.#q('_dlt_pipeline_state')} (version, engine_version, pipeline_name, state, created_at, version_hash, _dlt_load_id) ` +
           `SELECT coalesce(max(version), 0) + 1, ${STATE_ENGINE_VERSION}, $1, $2, now(), md5($2), $3 FROM ${this.#q('_dlt_pipeline_state')} WHERE pipeline_name = $1`,
@@ -409,4 +421,9 @@ function plainValue(v: DuckDBValue): unknown {
   if (typeof (v as { micros?: unknown }).micros === 'bigint') return Number((v as { micros: bigint }).micros) / 1000;
   if (typeof (v as { toDouble?: unknown }).toDouble === 'function') return (v as { toDouble(): number }).toDouble();
   return String(v);
+}
+
+/** A SQL string literal (single quotes doubled). */
+function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }

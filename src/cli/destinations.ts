@@ -13,6 +13,20 @@ export const DESTINATION_FACTORIES: Readonly<Record<string, (config: ResolvedCon
     const path = config.string('destination.duckdb.path');
     return duckdb(path === undefined ? {} : { path });
   },
+  postgres: async (config) => {
+    const { postgres } = await import('../../destinations/postgres/index.js');
+    const raw = config.get('destination.postgres.credentials');
+    if (raw === undefined) {
+      throw new ConfigError(
+        'the postgres destination needs destination.postgres.credentials (postgresql://user:password@host:port/database), or NOTIONFLOW__DESTINATION__POSTGRES__CREDENTIALS',
+      );
+    }
+    const copyFormat = config.string('destination.postgres.copy_format') as 'binary' | 'text' | undefined;
+    return postgres({
+      credentials: typeof raw === 'object' ? (config.section('destination.postgres.credentials') as never) : String(raw),
+      ...(copyFormat ? { copyFormat } : {}),
+    });
+  },
   filesystem: async (config) => {
     const { filesystem } = await import('../../destinations/filesystem/index.js');
     const bucketUrl = config.string('destination.filesystem.bucket_url');

@@ -164,7 +164,6 @@ export function notionSource(options: NotionSourceOptions): Source {
       let newPagesCursor = pagesCursor;
       const newRowCursors = new Map(rowCursors);
       let treesFetched = 0;
-      let treesSkipped = 0;
       const seenPages = new Set<string>();
       const seenContainers = new Set<string>();
 
@@ -210,28 +209,29 @@ export function notionSource(options: NotionSourceOptions): Source {
         map((r) => ({ ...r, results: r.results.filter((p) => trees.has(p.id)) })),
       );
 
-      const candidates$: Observable<Obj> = merge(searchPages$, rows$, trash$).pipe(
-        // Search also returns database rows; a page is handled once however it was found.
-        map((response) => response.results.filter((p) => inRange(p) && !seenPages.has(p.id) && (seenPages.add(p.id), true))),
-        filter((items) => items.length > 0),
-        mergeMap((items) => completeRelations(c, items), concurrency),
-        mergeMap((items) => from(items)),
-      );
-
       const needsTree = (p: Obj): boolean => {
         const edited = String(p['last_edited_time']);
         return trees.get(p.id) !== edited || Date.parse(edited) >= boundary;
       };
 
+      const candidates$: Observable<Obj> = merge(searchPages$, rows$, trash$).pipe(
+        // Search also returns database rows; a page is handled once however it was found, and a page
+        // already loaded with the same last_edited_time (the re-read boundary minute) not at all.
+        map((response) =>
+          response.results.filter((p) => inRange(p) && !seenPages.has(p.id) && (seenPages.add(p.id), isTrashed(p) || needsTree(p))),
+        ),
+        filter((items) => items.length > 0),
+        mergeMap((items) => completeRelations(c, items), concurrency),
+        mergeMap((items) => from(items)),
+      );
+
       /** One checkpoint unit: the pages, the trees that changed, their comments, then the commit point. */
       const unit = (pages: Obj[]): Observable<ResourcePage | Checkpoint> => {
         const trashed = pages.filter(isTrashed);
-        const live = pages.filter((p) => !isTrashed(p));
-        const refetch = live.filter(needsTree);
+        const refetch = pages.filter((p) => !isTrashed(p));
         treesFetched += refetch.length;
-        treesSkipped += live.length - refetch.length;
         const replaced = [...refetch, ...trashed].map((p) => p.id);
-        const kept = options.hardDelete ? live : pages;
+        const kept = options.hardDelete ? refetch : pages;
         const blocks$ = from(refetch).pipe(
           expandBlocks((id) => blockChildren(c, id) as Observable<ListResponse<BlockRecord>>, {
             concurrency,
@@ -287,7 +287,7 @@ export function notionSource(options: NotionSourceOptions): Source {
         merge(users$, containers$.pipe(asResource(containerTable)), units$),
         deletes$,
         defer(() => {
-          notes.push(`block trees: ${treesFetched} fetched, ${treesSkipped} unchanged`);
+          notes.push(`block trees: ${treesFetched} fetched, ${Math.max(0, trees.size - treesFetched)} unchanged`);
           return of<Checkpoint>({ kind: 'flush', state: snapshot(true) });
         }),
       );

@@ -38,6 +38,8 @@ export interface ServerOptions {
   readonly host?: string;
   /** Port to listen on. Default 0 (a free port). */
   readonly port?: number;
+  /** Called for every request received (method and path with query), e.g. to count requests per object in tests. */
+  readonly onRequest?: (method: string, path: string) => void;
 }
 
 /** Request counters of a running server. */
@@ -196,6 +198,7 @@ class LocalNotionServer implements NotionServer {
   readonly #cursors: Cursors;
   readonly #server = createServer((req, res) => void this.#handle(req, res));
   readonly #routes: ReadonlyArray<readonly [string, RegExp, string, Handler]>;
+  readonly #onRequest: ((method: string, path: string) => void) | undefined;
   readonly #listCache = new Map<string, number[]>();
   #stats = emptyStats();
 
@@ -210,6 +213,7 @@ class LocalNotionServer implements NotionServer {
     this.#cap = options.queryResultCap ?? 10_000;
     if (!(Number.isInteger(this.#cap) && this.#cap >= 1)) throw new ConfigError('queryResultCap must be a positive integer.');
     this.#cursors = new Cursors(options.expireCursorAfter);
+    this.#onRequest = options.onRequest;
     const id = '([^/]+)';
     this.#routes = [
       ['GET', /^\/v1\/users$/, 'GET /v1/users', (r) => this.#users(r)],
@@ -266,6 +270,7 @@ class LocalNotionServer implements NotionServer {
     this.#stats.total++;
     const endpoint = route?.[2] ?? `${method} (unknown)`;
     this.#stats.byEndpoint[endpoint] = (this.#stats.byEndpoint[endpoint] ?? 0) + 1;
+    this.#onRequest?.(method, `${url.pathname}${url.search}`);
 
     let fault: FaultKind | undefined;
     let reply: Reply;
