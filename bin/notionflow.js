@@ -1,5 +1,3 @@
 #!/usr/bin/env node
-// Keep snowflake-sdk's cloud-metadata probes off before anything could import it.
-process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION ??= 'true';
-const { main } = await import('../dist/src/cli/main.js');
-process.exitCode = await main(process.argv.slice(2));
+// Built by `npm install` (prepare) or `npm run build`; the source is src/cli/bin.ts.
+await import('../dist/src/cli/bin.js');

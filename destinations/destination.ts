@@ -126,6 +126,8 @@ export interface DestinationSession {
    * uses). Optional even for queryable destinations; fall back to `query` when absent.
    */
   queryArrow?(sql: string, opts?: Abortable): Promise<Table>;
+  /** Drop the dataset: every table of it, with the pipelines' state (`notionflow drop`). Optional. */
+  dropDataset?(opts?: Abortable): Promise<void>;
   /** Release connections and files. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve-config.js';
 import { ConfigError, NotionflowError } from '../errors.js';
@@ -24,6 +25,15 @@ const LOAD: Options = {
   comments: { type: 'string' },
   concurrency: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  verbose: { type: 'boolean', short: 'v' },
+  'full-refresh': { type: 'boolean' },
+  'checkpoint-pages': { type: 'string' },
+  'checkpoint-seconds': { type: 'string' },
+  'detect-deletes': { type: 'boolean' },
+  'hard-delete': { type: 'boolean' },
+  'initial-value': { type: 'string' },
+  'end-value': { type: 'string' },
+  lag: { type: 'string' },
 };
 
 const COMMON_HELP = `  --pipeline-name <name>   pipeline name; also names the DuckDB file (default notion_pipeline)
@@ -37,7 +47,16 @@ const LOAD_HELP = `${COMMON_HELP}
   --rate-limit <n>         requests per minute shared by the whole load (default 180; 0 = no limit)
   --comments <mode>        pages (default) | all (also inline comments, one request per block) | none
   --concurrency <n>        child listings in flight at once (default 8)
-  -q, --quiet              print nothing on success`;
+  --full-refresh           ignore the stored state: reload everything and replace the tables
+  --checkpoint-pages <n>   commit after every n pages with their block trees (default 200)
+  --checkpoint-seconds <s> …or every s seconds (default 60)
+  --detect-deletes         list every page id and remove pages that are gone or no longer shared
+  --hard-delete            delete trashed pages instead of keeping them with in_trash set
+  --initial-value <iso>    first run only: load pages and rows edited since this instant
+  --end-value <iso>        load only what was edited up to this instant (cursors are not advanced)
+  --lag <seconds>          re-read this much before the cursor (clock skew)
+  -q, --quiet              print nothing on success
+  -v, --verbose            print each SQL statement / file operation to stderr`;
 
 const COMMANDS: Record<string, { options: Options; help: string; run: (values: Values) => Promise<void> }> = {
   run: {
@@ -62,6 +81,25 @@ Start the built-in local Notion workspace and load it, as \`run\` would load a r
 ${LOAD_HELP}`,
     run: demo,
   },
+  state: {
+    options: COMMON,
+    help: `Usage: notionflow state [options]
+
+Show a pipeline's stored state: cursors, loaded page trees (checkpoints), last load.
+
+${COMMON_HELP}`,
+    run: state,
+  },
+  drop: {
+    options: { ...COMMON, yes: { type: 'boolean', short: 'y' } },
+    help: `Usage: notionflow drop [options]
+
+Drop a pipeline's dataset: every table and the stored state. Asks for confirmation.
+
+  -y, --yes                do not ask
+${COMMON_HELP}`,
+    run: drop,
+  },
   info: {
     options: COMMON,
     help: `Usage: notionflow info [options]
@@ -79,6 +117,8 @@ Commands:
   run     load a Notion workspace (NOTION_API_KEY) into a destination
   demo    load the built-in demo workspace (no token needed)
   info    show the tables, row counts and last loads of a pipeline
+  state   show the stored cursors and checkpoints of a pipeline
+  drop    drop a pipeline's tables and state (asks first)
 
 Run \`notionflow <command> --help\` for a command's options.`;
 
@@ -92,7 +132,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   const spec = COMMANDS[command];
-  if (!spec) return fail(`unknown command "${command}" (use run, demo or info; see notionflow --help)`, 2);
+  if (!spec) return fail(`unknown command "${command}" (use ${Object.keys(COMMANDS).join(', ')}; see notionflow --help)`, 2);
   let values: Values;
   try {
     values = parseArgs({ args: [...rest], options: spec.options, strict: true, allowPositionals: false }).values as Values;
@@ -128,11 +168,16 @@ function configFrom(values: Values): ResolvedConfig {
       'sources.notion.rate_limit': values['rate-limit'],
       'sources.notion.comments': values['comments'],
       'sources.notion.concurrency': values['concurrency'],
+      'sources.notion.checkpoint_pages': values['checkpoint-pages'],
+      'sources.notion.checkpoint_seconds': values['checkpoint-seconds'],
+      'sources.notion.initial_value': values['initial-value'],
+      'sources.notion.end_value': values['end-value'],
+      'sources.notion.lag_seconds': values['lag'],
     },
   });
 }
 
-async function makePipeline(config: ResolvedConfig) {
+async function makePipeline(config: ResolvedConfig, verbose = false) {
   // `destination_name` names the destination; `[destination.<name>]` holds its settings (a bare string
   // `destination = "duckdb"` in config.toml is accepted too).
   const legacy = config.get('destination');
@@ -142,6 +187,7 @@ async function makePipeline(config: ResolvedConfig) {
     pipelineName: config.string('pipeline_name', 'notion_pipeline')!,
     datasetName: config.string('dataset_name', 'notion_data')!,
     destination,
+    ...(verbose ? { log: (line: string) => void process.stderr.write(`sql: ${line.replace(/\s+/g, ' ')}\n`) } : {}),
   });
 }
 
@@ -154,8 +200,13 @@ async function load(values: Values, server: { url: string; token: string } | und
   }
   const rate = config.number('sources.notion.rate_limit');
   const concurrency = config.number('sources.notion.concurrency');
+  const checkpointPages = config.number('sources.notion.checkpoint_pages');
+  const checkpointSeconds = config.number('sources.notion.checkpoint_seconds');
+  const initialValue = config.string('sources.notion.initial_value');
+  const endValue = config.string('sources.notion.end_value');
+  const lagSeconds = config.number('sources.notion.lag_seconds');
   const baseUrl = server?.url ?? config.string('sources.notion.base_url');
-  const p = await makePipeline(config);
+  const p = await makePipeline(config, values['verbose'] === true);
   const info = await p.run(
     notionSource({
       apiKey,
@@ -164,7 +215,17 @@ async function load(values: Values, server: { url: string; token: string } | und
       comments: config.string('sources.notion.comments', 'pages') as CommentsMode,
       ...(rate === undefined ? {} : { rateLimit: rate === 0 ? false : { requests: rate, windowMs: 60_000 } }),
       ...(concurrency === undefined ? {} : { concurrency }),
+      ...(checkpointPages === undefined ? {} : { checkpointPages }),
+      ...(checkpointSeconds === undefined ? {} : { checkpointSeconds }),
+      ...(values['detect-deletes'] ? { detectDeletes: true } : {}),
+      ...(values['hard-delete'] ? { hardDelete: true } : {}),
+      incremental: {
+        ...(initialValue === undefined ? {} : { initialValue }),
+        ...(endValue === undefined ? {} : { endValue }),
+        ...(lagSeconds === undefined ? {} : { lagSeconds }),
+      },
     }),
+    { fullRefresh: values['full-refresh'] === true },
   );
   if (!values['quiet']) process.stdout.write(`${formatLoadInfo(info)}\n`);
 }
@@ -209,4 +270,54 @@ async function info(values: Values): Promise<void> {
   lines.push('', 'Last loads:');
   for (const l of loads) lines.push(`  ${String(l['load_id'])}  status ${String(l['status'])}  ${String(l['inserted_at'])}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function state(values: Values): Promise<void> {
+  const p = await makePipeline(configFrom(values));
+  const session = await p.destination.open({ pipelineName: p.pipelineName, datasetName: p.datasetName });
+  let stored;
+  try {
+    stored = await session.readState(p.pipelineName);
+  } finally {
+    await session.close();
+  }
+  if (!stored) {
+    process.stdout.write(`Pipeline ${p.pipelineName}: no state in ${p.destination.location(p)} (dataset ${p.datasetName}).\n`);
+    return;
+  }
+  const lines = [`Pipeline ${p.pipelineName} — ${p.destination.location(p)}, dataset ${p.datasetName}`, `Last load: ${String(stored.loadId)}`];
+  const sources = (stored.state['sources'] ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [name, s] of Object.entries(sources)) {
+    const cursors = (s['cursors'] ?? {}) as { pages?: string; rows?: Record<string, string> };
+    const trees = Object.keys((s['trees'] ?? {}) as object).length;
+    lines.push(`Source ${name} (Notion version ${String(s['notion_version'])}):`);
+    lines.push(`  pages cursor (last_edited_time): ${cursors.pages ?? 'none'}`);
+    for (const [id, at] of Object.entries(cursors.rows ?? {})) lines.push(`  rows cursor of ${id}: ${at}`);
+    lines.push(`  page trees loaded (checkpoints): ${trees}`);
+    lines.push(`  last complete run started at: ${String(s['run_started_at'] ?? 'never (the last run did not finish)')}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function drop(values: Values): Promise<void> {
+  const p = await makePipeline(configFrom(values));
+  const where = `dataset ${p.datasetName} in ${p.destination.location(p)}`;
+  if (!values['yes']) {
+    if (!process.stdin.isTTY) throw new ConfigError(`drop needs confirmation: rerun with --yes to drop ${where}`);
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question(`Drop every table and the state of ${where}? [y/N] `);
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      process.stdout.write('Nothing dropped.\n');
+      return;
+    }
+  }
+  const session = await p.destination.open({ pipelineName: p.pipelineName, datasetName: p.datasetName });
+  try {
+    if (!session.dropDataset) throw new ConfigError(`the ${p.destination.name} destination cannot drop datasets; remove ${where} by hand`);
+    await session.dropDataset();
+  } finally {
+    await session.close();
+  }
+  process.stdout.write(`Dropped ${where}.\n`);
 }
