@@ -68,14 +68,17 @@ interface Figures {
   readonly peakRssMb: number;
 }
 
-/** Deterministic rows: short text, ~200-char text (~5% non-ASCII), bigint, double, bool, timestamp, ~50% null text, uuid, json, date. */
-function makeRows(count: number): Row[] {
-  let seed = 42;
+/**
+ * Deterministic rows `first … first+count`: short text, ~200-char text (~5% non-ASCII), bigint, double,
+ * bool, timestamp, ~50% null text, uuid, json, date.
+ */
+function makeRows(first: number, count: number): Row[] {
+  let seed = 42 + first;
   const rnd = (): number => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 4_294_967_296);
   const hex = (n: number): string => Math.floor(rnd() * 16 ** n).toString(16).padStart(n, '0');
   const filler = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. ';
   const rows: Row[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < first + count; i++) {
     const accent = rnd() < 0.05 ? 'Grüße – 東京 🚀 ' : '';
     rows.push({
       name: `item-${i % 9973}`,
@@ -93,14 +96,24 @@ function makeRows(count: number): Row[] {
   return rows;
 }
 
-function buildBatches(rows: readonly Row[]): RecordBatch[] {
+/**
+ * Make the rows batch by batch, as a pipeline sees them (only one batch of rows alive at a time), and
+ * time only the Arrow build. The rows are kept only for the paths that load rows, not batches.
+ */
+function buildBatches(count: number, keepRows: boolean): { batches: RecordBatch[]; rows: Row[]; seconds: number } {
   const batches: RecordBatch[] = [];
+  const rows: Row[] = [];
   const buffer = new TableBuffer();
-  for (let i = 0; i < rows.length; i += BATCH_ROWS) {
-    buffer.push(rows.slice(i, i + BATCH_ROWS));
+  let seconds = 0;
+  for (let i = 0; i < count; i += BATCH_ROWS) {
+    const batchRows = makeRows(i, Math.min(BATCH_ROWS, count - i));
+    if (keepRows) rows.push(...batchRows);
+    const t0 = performance.now();
+    buffer.push(batchRows);
     batches.push(buffer.flush(TABLE));
+    seconds += (performance.now() - t0) / 1000;
   }
-  return batches;
+  return { batches, rows, seconds };
 }
 
 async function openFile(path: string): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
@@ -140,7 +153,8 @@ async function runPath(path: PathName, dir: string, rows: readonly Row[], batche
   const { instance, connection } = await openFile(file);
   const target = qualified('bench', 'data', TABLE.name);
   const start = performance.now();
-  let loaded = rows.length;
+  let loaded = batches.reduce((n, b) => n + b.numRows, 0);
+  const total = loaded;
   switch (path) {
     case 'chunk-copy': {
       const appender = await connection.createAppender(TABLE.name, 'data', 'bench');
@@ -183,7 +197,7 @@ async function runPath(path: PathName, dir: string, rows: readonly Row[], batche
       break;
     }
     case 'insert': {
-      loaded = Math.min(rows.length, INSERT_MAX_ROWS);
+      loaded = Math.min(total, INSERT_MAX_ROWS);
       await connection.run('BEGIN');
       for (let s = 0; s < loaded; s += 1000) {
         const slice = rows.slice(s, Math.min(loaded, s + 1000));
@@ -202,7 +216,7 @@ async function runPath(path: PathName, dir: string, rows: readonly Row[], batche
     }
   }
   await connection.run('CHECKPOINT');
-  const seconds = ((performance.now() - start) / 1000) * (rows.length / loaded);
+  const seconds = ((performance.now() - start) / 1000) * (total / loaded);
   const count = await connection.runAndReadAll(`SELECT count(*) FROM ${target}`);
   if (Number(count.getRowsJS()[0]![0]) !== loaded) throw new Error(`${path}: loaded ${String(count.getRowsJS()[0]![0])} rows, expected ${loaded}`);
   connection.closeSync();
@@ -227,12 +241,7 @@ function arg(name: string, fallback: number): number {
 }
 
 async function child(path: PathName, rowCount: number): Promise<void> {
-  const rows = makeRows(rowCount);
-  // Collect the garbage of making the rows first, so it is not billed to the Arrow build.
-  collectGarbage();
-  const t0 = performance.now();
-  const batches = buildBatches(rows);
-  const arrowSeconds = (performance.now() - t0) / 1000;
+  const { batches, rows, seconds: arrowSeconds } = buildBatches(rowCount, path === 'ndjson' || path === 'insert');
   const dir = mkdtempSync(join(tmpdir(), 'notionflow-bench-'));
   collectGarbage();
   try {

@@ -44,9 +44,13 @@ const SYSTEM_TABLES: readonly TableSchema[] = [
 /**
  * A DuckDB session: one connection to the database file.
  *
- * `write` appends each batch into a TEMP staging table (private to the connection, never written to
- * the file), so nothing is visible and nothing survives a crash before `commit`; `commit` applies the
- * staged rows, the pipeline state and the load row in one transaction. Uniqueness of merge keys is kept
+ * The first `write` of a unit opens a transaction that `commit` closes, so nothing is visible to other
+ * connections and nothing survives a crash before the commit. Inside it, batches for `append` tables
+ * go through the appender straight into their table (the fastest path, see bench/duckdb-ingest.ts);
+ * batches for `replace` and `merge` tables go into TEMP staging tables (private to the connection,
+ * never written to the file) that `commit` applies with each table's disposition, together with the
+ * pipeline state and the load row. A rollback also undoes DDL run inside the transaction, so the
+ * session re-applies every schema it was given afterwards. Uniqueness of merge keys is kept
  * by the merge itself (delete staged keys, insert the last staged row per key), not by a PRIMARY KEY:
  * a constraint would make an `append` root that sees the same id twice fail, and its index slows ingest.
  */
@@ -59,8 +63,15 @@ export class DuckDBSession implements DestinationSession {
   readonly #log: ((line: string) => void) | undefined;
   /** Columns of the dataset's tables as they are in the database, loaded on first use. */
   #tables: Map<string, ColumnSchema[]> | undefined;
+  /** Every table schema `ensureSchema` was given (re-applied after a rollback). */
+  readonly #known = new Map<string, TableSchema>();
+  /** Staging tables that exist on this connection. */
   readonly #staging = new Set<string>();
+  /** Tables with staged rows in the open transaction. */
   readonly #staged = new Set<string>();
+  /** Tables appended to directly in the open transaction. */
+  readonly #direct = new Set<string>();
+  #inTransaction = false;
   #systemReady = false;
   #closed = false;
 
@@ -119,6 +130,7 @@ export class DuckDBSession implements DestinationSession {
     await this.#ensureSystemTables();
     const existing = await this.#existingTables();
     for (const table of tables) {
+      this.#known.set(table.name, table);
       const have = existing.get(table.name);
       try {
         if (!have) {
@@ -143,7 +155,9 @@ export class DuckDBSession implements DestinationSession {
     opts?.signal?.throwIfAborted();
     const columns = (await this.#existingTables()).get(table);
     if (!columns) throw new DestinationError('duckdb', `table "${table}" does not exist; call ensureSchema first.`, { table });
-    if (!this.#staging.has(table)) {
+    await this.#begin();
+    const direct = this.#rootOf(table)?.writeDisposition === 'append';
+    if (!direct && !this.#staging.has(table)) {
       try {
         await this.#exec(`DROP TABLE IF EXISTS ${stagingName(table)}`);
         await this.#exec(createStagingSql(table, columns));
@@ -152,17 +166,18 @@ export class DuckDBSession implements DestinationSession {
       }
       this.#staging.add(table);
     }
-    // Rows of a failed append may be left in staging; the rollback that must follow clears them.
-    this.#staged.add(table);
+    (direct ? this.#direct : this.#staged).add(table);
     try {
-      const appender = await this.#connection.createAppender(table, 'main', 'temp');
+      const appender = direct
+        ? await this.#connection.createAppender(table, this.#dataset, this.#catalog)
+        : await this.#connection.createAppender(table, 'main', 'temp');
       try {
         appendRecordBatch(appender, table, columns, batch);
       } finally {
         appender.closeSync();
       }
     } catch (err) {
-      throw this.#error(`could not stage a batch for "${table}"`, err, table);
+      throw this.#error(`could not write a batch to "${table}"`, err, table);
     }
   }
 
@@ -180,11 +195,13 @@ export class DuckDBSession implements DestinationSession {
     // Staged tables, parents before children (the order of the schema).
     const staged = [...load.tables.map((t) => t.name).filter((n) => this.#staged.has(n)), ...[...this.#staged].filter((n) => !byName.has(n))];
     let current: string | undefined;
-    await this.#exec('BEGIN TRANSACTION');
+    await this.#begin();
     try {
       for (const root of load.replaceTables) {
         for (const t of [root, ...descendantsOf(root).map((d) => d.name)]) {
           current = t;
+          // Rows appended directly in this transaction would be deleted with the old ones.
+          if (this.#direct.has(t)) throw new DestinationError('duckdb', `table "${t}" is to be replaced but was written as an append table.`, { table: t });
           if (existing.has(t)) await this.#exec(`DELETE FROM ${this.#q(t)}`);
         }
       }
@@ -233,16 +250,22 @@ export class DuckDBSession implements DestinationSession {
       for (const name of this.#staged) await this.#exec(`DELETE FROM ${stagingName(name)}`);
       await this.#exec('COMMIT');
     } catch (err) {
-      await this.#exec('ROLLBACK').catch(() => undefined);
-      throw this.#error(`commit of load ${load.loadId} failed at table "${current}"`, err, current, load.loadId);
+      const error = this.#error(`commit of load ${load.loadId} failed at table "${current}"`, err, current, load.loadId);
+      await this.#rollbackTransaction().catch(() => undefined);
+      throw error;
     }
+    this.#inTransaction = false;
     this.#staged.clear();
+    this.#direct.clear();
   }
 
   async rollback(opts?: Abortable): Promise<void> {
     opts?.signal?.throwIfAborted();
-    for (const name of this.#staging) await this.#exec(`DELETE FROM ${stagingName(name)}`);
-    this.#staged.clear();
+    try {
+      await this.#rollbackTransaction();
+    } catch (err) {
+      throw this.#error('rollback failed', err);
+    }
   }
 
   async query(sql: string, opts?: Abortable): Promise<QueryResult> {
@@ -272,6 +295,7 @@ export class DuckDBSession implements DestinationSession {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Closing the connection discards an open transaction: uncommitted rows never reach the file.
     this.#connection.closeSync();
     if (this.#ownsInstance) this.#instance.closeSync();
   }
@@ -297,6 +321,34 @@ export class DuckDBSession implements DestinationSession {
     at(root.name);
     await this.#exec(`DELETE FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging})`);
     await this.#exec(`INSERT INTO ${target} BY NAME SELECT * FROM ${staging} QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY rowid DESC) = 1`);
+  }
+
+  /** Open the unit's transaction if it is not open yet. */
+  async #begin(): Promise<void> {
+    if (this.#inTransaction) return;
+    await this.#exec('BEGIN TRANSACTION');
+    this.#inTransaction = true;
+  }
+
+  /** Roll the open transaction back, forget what it did, and re-apply the schema its DDL may have undone. */
+  async #rollbackTransaction(): Promise<void> {
+    const wasOpen = this.#inTransaction;
+    this.#inTransaction = false;
+    this.#staged.clear();
+    this.#direct.clear();
+    if (!wasOpen) return;
+    await this.#exec('ROLLBACK');
+    this.#tables = undefined;
+    this.#staging.clear();
+    this.#systemReady = false;
+    await this.ensureSchema([...this.#known.values()]);
+  }
+
+  /** The root of a table, by the schemas `ensureSchema` was given. */
+  #rootOf(table: string): TableSchema | undefined {
+    let t = this.#known.get(table);
+    while (t?.parent !== undefined) t = this.#known.get(t.parent);
+    return t;
   }
 
   async #ensureSystemTables(): Promise<void> {
@@ -327,6 +379,12 @@ export class DuckDBSession implements DestinationSession {
     }
     this.#tables = tables;
     return tables;
+  }
+
+  async dropDataset(opts?: Abortable): Promise<void> {
+    opts?.signal?.throwIfAborted();
+    await this.#exec(`DROP SCHEMA IF EXISTS ${quoteIdent(this.#catalog)}.${quoteIdent(this.#dataset)} CASCADE`);
+    this.#tables = undefined;
   }
 
   #q(table: string): string {

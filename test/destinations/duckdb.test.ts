@@ -69,7 +69,9 @@ describe('duckdb destination', () => {
     }
     expect(lines).toContain('CREATE SCHEMA IF NOT EXISTS "x"."group"');
     expect(lines).toContain('CREATE TABLE IF NOT EXISTS "x"."group"."order" ("select" VARCHAR, "j" JSON)');
-    expect(lines.some((l) => l.startsWith('INSERT INTO "x"."group"."order" BY NAME SELECT * FROM temp.main."order"'))).toBe(true);
+    expect(lines).toContain('BEGIN TRANSACTION');
+    expect(lines.some((l) => l.startsWith('INSERT INTO "x"."group"."_dlt_loads" (load_id,'))).toBe(true);
+    expect(lines.at(-1)).toBe('COMMIT');
     // No name appears unquoted.
     expect(lines.filter((l) => /[ .(]order\b/.test(l.replaceAll('"order"', '')))).toEqual([]);
   });
@@ -78,15 +80,44 @@ describe('duckdb destination', () => {
     const dir = await tempDir();
     const dest = duckdb({ path: join(dir, 'x.duckdb') });
     const session = await dest.open({ pipelineName: 'p', datasetName: 'd' });
+    // A merge table is staged; the missing key only fails when the commit inserts it.
+    const merged: TableSchema = { ...table, columns: [{ name: 'select', dataType: 'text', nullable: false }, table.columns[1]!], primaryKey: ['select'], writeDisposition: 'merge' };
     try {
-      await session.ensureSchema([table]);
-      await session.write('order', recordBatchOf(table.columns, [{ select: 'x', j: 'not json' }]));
-      const error = await session.commit(load).catch((e: unknown) => e);
+      await session.ensureSchema([merged]);
+      await session.write('order', recordBatchOf(merged.columns, [{ select: 'x', j: '{}' }, { select: null, j: '{}' }]));
+      const error = await session.commit({ ...load, tables: [merged] }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DestinationError);
       expect((error as DestinationError).table).toBe('order');
       expect(await session.readState('p')).toBeUndefined();
       const rows = await session.query!('SELECT count(*) AS n FROM "d"."order"');
       expect(rows.rows).toEqual([{ n: 0 }]);
+      // The session recovers: the next unit commits.
+      await session.rollback();
+      await session.write('order', recordBatchOf(merged.columns, [{ select: 'y', j: '{}' }]));
+      await session.commit({ ...load, tables: [merged], loadId: 'l2' });
+      expect((await session.query!('SELECT "select" FROM "d"."order"')).rows).toEqual([{ select: 'y' }]);
+    } finally {
+      await session.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('re-applies DDL that a rollback undid', async () => {
+    const dir = await tempDir();
+    const session = await duckdb({ path: join(dir, 'x.duckdb') }).open({ pipelineName: 'p', datasetName: 'd' });
+    const later: TableSchema = { name: 'later', columns: [{ name: 'v', dataType: 'bigint', nullable: true }], writeDisposition: 'append' };
+    const widened: TableSchema = { ...table, columns: [...table.columns, { name: 'extra', dataType: 'bool', nullable: true }] };
+    try {
+      await session.ensureSchema([table]);
+      await session.write('order', recordBatchOf(table.columns, [{ select: 'gone', j: '{}' }]));
+      // Inside the open transaction: a new table and a new column, then the unit is rolled back.
+      await session.ensureSchema([later, widened]);
+      await session.rollback();
+      await session.write('later', recordBatchOf(later.columns, [{ v: 7 }]));
+      await session.write('order', recordBatchOf(widened.columns, [{ select: 'kept', j: '{}', extra: true }]));
+      await session.commit({ ...load, tables: [widened, later], writtenTables: ['order', 'later'] });
+      expect((await session.query!('SELECT * FROM "d"."order"')).rows).toEqual([{ select: 'kept', j: '{}', extra: true }]);
+      expect((await session.query!('SELECT * FROM "d"."later"')).rows).toEqual([{ v: 7 }]);
     } finally {
       await session.close();
       await rm(dir, { recursive: true, force: true });
