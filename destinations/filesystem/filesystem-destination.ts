@@ -8,7 +8,9 @@ import { LocalFileStore } from './local-file-store.js';
 /**
  * What the filesystem destination can do: append and replace (merge falls back to append, as in dlt's
  * filesystem destination), no transactions (the load marker is the commit point), queryable through an
- * in-memory DuckDB over the committed files.
+ * in-memory DuckDB over the committed files. Files are never rewritten, so rows cannot be deleted:
+ * `LoadCommit.deletes` (block-tree replacement, trash, hard deletes) is ignored, and a table keeps every
+ * row every load appended to it.
  */
 function capabilitiesOf(format: 'parquet' | 'jsonl'): DestinationCapabilities {
   return defineCapabilities({

@@ -6,7 +6,7 @@
  * <dataset>/<table>/<load_id>.<n>.<ext>                      data files of committed loads
  * <dataset>/_staging/<load_id>/<table>/<load_id>.<n>.<ext>    data files written before the commit
  * <dataset>/_dlt_loads/<load_id>.json                         load marker (manifest), written LAST
- * <dataset>/_dlt_pipeline_state/<pipeline>/<load_id>.json     pipeline state of a load
+ * <dataset>/_dlt_pipeline_state/<pipeline>/<load_id>__<hash>.json  pipeline state of a load (hash: of the state)
  * <dataset>/_dlt_version/<version_hash>.json                  stored schema
  * ```
  */
@@ -18,7 +18,8 @@ export const FilesystemLayout = {
   stagingFile: (dataset: string, loadId: string, table: string, fileName: string): string => `${dataset}/_staging/${loadId}/${table}/${fileName}`,
   loadsDir: (dataset: string): string => `${dataset}/_dlt_loads/`,
   loadMarker: (dataset: string, loadId: string): string => `${dataset}/_dlt_loads/${loadId}.json`,
-  stateDir: (dataset: string, pipeline: string): string => `${dataset}/_dlt_pipeline_state/${pipeline}/`,
-  stateFile: (dataset: string, pipeline: string, loadId: string): string => `${dataset}/_dlt_pipeline_state/${pipeline}/${loadId}.json`,
+  /** A state file's name as its load marker records it: relative to `_dlt_pipeline_state/`. */
+  stateName: (pipeline: string, loadId: string, stateHash: string): string => `${pipeline}/${loadId}__${stateHash}.json`,
+  stateFile: (dataset: string, stateName: string): string => `${dataset}/_dlt_pipeline_state/${stateName}`,
   versionFile: (dataset: string, versionHash: string): string => `${dataset}/_dlt_version/${encodeURIComponent(versionHash)}.json`,
 } as const;

@@ -27,9 +27,18 @@ export interface LoadMarker {
   readonly inserted_at: string;
   readonly schema_version_hash: string;
   readonly files: readonly MarkerFile[];
+  /**
+   * The state file of this commit, relative to `<dataset>/_dlt_pipeline_state/` (`<pipeline>/<load_id>__<hash>.json`).
+   * Readers take a load's state from here only, so state and files always come from the same commit.
+   */
+  readonly state_file: string;
 }
 
-/** `<dataset>/_dlt_pipeline_state/<pipeline>/<load_id>.json`, the `_dlt_pipeline_state` row of a load. */
+/**
+ * `<dataset>/_dlt_pipeline_state/<pipeline>/<load_id>__<hash>.json`, the `_dlt_pipeline_state` row of a load.
+ * Named by the hash of the state (as dlt names its state files), so a later commit of the same load writes a
+ * new file instead of overwriting the one the current marker names.
+ */
 export interface StateFile {
   readonly version: number;
   readonly engine_version: number;

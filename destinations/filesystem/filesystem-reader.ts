@@ -144,13 +144,10 @@ export class FilesystemReader {
   }
 
   async #systemTables(con: DuckDBConnection, markers: readonly LoadMarker[], versions: ReadonlyMap<string, VersionFile>): Promise<void> {
-    const committed = new Set(markers.map((m) => m.load_id));
+    // One state row per load: the state file its marker names.
     const states: StateFile[] = [];
-    const stateDir = `${this.#dataset}/_dlt_pipeline_state/`;
-    for (const key of await this.#store.list(stateDir)) {
-      const loadId = key.slice(key.lastIndexOf('/') + 1, -'.json'.length);
-      if (!committed.has(loadId)) continue;
-      const s = await readJson<StateFile>(this.#store, key);
+    for (const m of markers) {
+      const s = await readJson<StateFile>(this.#store, L.stateFile(this.#dataset, m.state_file));
       if (s) states.push(s);
     }
     const rows: Record<string, readonly DuckDBValue[][]> = {

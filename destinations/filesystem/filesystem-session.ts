@@ -54,7 +54,14 @@ export interface FilesystemSessionOptions {
  * visible (the moved files are deleted again when possible; any left over stay invisible). Replace is not
  * atomic: its deletes happen before the marker, as in dlt, so a crash between them leaves the table empty.
  *
- * Merge is not supported (capabilities say so, and the pipeline appends instead, as dlt's filesystem does).
+ * A load committed several times (checkpoints) rewrites its marker at every commit: the marker lists the
+ * files of all its commits so far and names the state file of the newest one. Each state file has a new
+ * name (`<load_id>__<state hash>.json`) and the previous one is deleted only after the new marker is in
+ * place, so whatever commit fails, the marker, its files and its state always belong together.
+ *
+ * Merge is not supported (capabilities say so, and the pipeline appends instead, as dlt's filesystem does),
+ * and neither are row deletes: `LoadCommit.deletes` is ignored, so a replaced block tree or a trashed page
+ * leaves its older rows in place (dlt's filesystem destination is append-only too).
  */
 export class FilesystemSession implements DestinationSession {
   readonly #store: FileStore;
@@ -66,8 +73,8 @@ export class FilesystemSession implements DestinationSession {
   readonly #tables = new Map<string, ColumnSchema[]>();
   readonly #open = new Map<string, OpenFile>();
   #staged: StagedFile[] = [];
-  /** Files committed per load id in this session, so a later commit of the same load keeps them in its marker. */
-  readonly #committed = new Map<string, MarkerFile[]>();
+  /** The marker of each load committed in this session, so a later commit of the same load keeps its files. */
+  readonly #committed = new Map<string, LoadMarker>();
   #fileSeq = 0;
   /** Arrow bytes held in all open files. */
   #bufferedBytes = 0;
@@ -134,7 +141,9 @@ export class FilesystemSession implements DestinationSession {
 
   async commit(load: LoadCommit, opts?: Abortable): Promise<void> {
     opts?.signal?.throwIfAborted();
-    const moved: string[] = [];
+    if (load.deletes?.length) this.#log?.(`ignore ${load.deletes.length} row delete(s): files are append-only`);
+    /** Files this commit put in place; deleted again if it fails. */
+    const written: string[] = [];
     let step = 'staging';
     try {
       for (const table of [...this.#open.keys()]) await this.#flush(table);
@@ -147,7 +156,7 @@ export class FilesystemSession implements DestinationSession {
         const target = L.dataFile(this.#dataset, f.table, file);
         this.#log?.(`move ${f.key} -> ${target}`);
         await this.#store.move(f.key, target);
-        moved.push(target);
+        written.push(target);
         files.push({ table: f.table, file, format: this.#options.format, rows: f.rows, columns: f.columns.map((c) => ({ name: c.name, data_type: c.dataType })) });
       });
       step = 'replace';
@@ -158,17 +167,22 @@ export class FilesystemSession implements DestinationSession {
       step = '_dlt_pipeline_state';
       const stateJson = JSON.stringify(load.state);
       const now = new Date().toISOString();
+      const stateHash = createHash('md5').update(stateJson).digest('hex');
       const state: StateFile = {
         version: ((await this.#latestState(load.pipelineName))?.version ?? 0) + 1,
         engine_version: STATE_ENGINE_VERSION,
         pipeline_name: load.pipelineName,
         state: load.state,
         created_at: now,
-        version_hash: createHash('md5').update(stateJson).digest('hex'),
+        version_hash: stateHash,
         _dlt_load_id: load.loadId,
         schema_version_hash: load.schemaVersionHash,
       };
-      await this.#put(L.stateFile(this.#dataset, load.pipelineName, load.loadId), state);
+      // A new file per state: the one the current marker names stays intact until the new marker replaces it.
+      const stateName = L.stateName(load.pipelineName, load.loadId, stateHash);
+      const previous = this.#committed.get(load.loadId);
+      await this.#put(L.stateFile(this.#dataset, stateName), state);
+      if (previous?.state_file !== stateName) written.push(L.stateFile(this.#dataset, stateName));
       if (load.schemaChanged) {
         step = '_dlt_version';
         const versions = (await this.#store.list(`${this.#dataset}/_dlt_version/`)).length;
@@ -183,20 +197,22 @@ export class FilesystemSession implements DestinationSession {
         await this.#put(L.versionFile(this.#dataset, load.schemaVersionHash), version);
       }
       step = '_dlt_loads';
-      const all = [...(this.#committed.get(load.loadId) ?? []), ...files.sort((a, b) => compareLoadIds(a.file, b.file))];
       const marker: LoadMarker = {
         load_id: load.loadId,
         schema_name: load.schemaName,
         status: load.final ? 0 : 1,
         inserted_at: now,
         schema_version_hash: load.schemaVersionHash,
-        files: all,
+        files: [...(previous?.files ?? []), ...files.sort((a, b) => compareLoadIds(a.file, b.file))],
+        state_file: stateName,
       };
       await this.#put(L.loadMarker(this.#dataset, load.loadId), marker);
-      this.#committed.set(load.loadId, all);
+      this.#committed.set(load.loadId, marker);
+      // One state file per load: the previous commit's is named by no marker any more.
+      if (previous && previous.state_file !== stateName) await this.#store.delete([L.stateFile(this.#dataset, previous.state_file)]).catch(() => undefined);
     } catch (err) {
-      // Nothing lists the moved files, so they are invisible; delete them so they do not linger.
-      await this.#store.delete(moved).catch(() => undefined);
+      // No marker names the moved files or the new state file, so they are invisible; delete them so they do not linger.
+      await this.#store.delete(written).catch(() => undefined);
       throw err instanceof DestinationError
         ? err
         : new DestinationError('filesystem', `commit of load ${load.loadId} failed at ${step}: ${(err as Error).message}`, { cause: err, loadId: load.loadId });
@@ -268,18 +284,13 @@ export class FilesystemSession implements DestinationSession {
     return keys;
   }
 
-  /** The state file of the newest committed load (one with a marker) of `pipelineName`. */
+  /** The state file named by the newest load marker of `pipelineName` (the state of its newest commit). */
   async #latestState(pipelineName: string): Promise<StateFile | undefined> {
-    const committed = new Set(await committedLoadIds(this.#store, this.#dataset));
-    const dir = L.stateDir(this.#dataset, pipelineName);
-    const latest = (await this.#store.list(dir))
-      .map((k) => k.slice(dir.length))
-      .filter((name) => name.endsWith('.json') && !name.includes('/'))
-      .map((name) => name.slice(0, -'.json'.length))
-      .filter((id) => committed.has(id))
-      .sort(compareLoadIds)
-      .at(-1);
-    return latest === undefined ? undefined : readJson<StateFile>(this.#store, L.stateFile(this.#dataset, pipelineName, latest));
+    for (const id of (await committedLoadIds(this.#store, this.#dataset)).reverse()) {
+      const marker = await readJson<LoadMarker>(this.#store, L.loadMarker(this.#dataset, id));
+      if (marker?.state_file.startsWith(`${pipelineName}/`)) return readJson<StateFile>(this.#store, L.stateFile(this.#dataset, marker.state_file));
+    }
+    return undefined;
   }
 
   /** The schema file of `hash`, or the newest one when it is missing. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { ConfigError } from '../../src/errors.js';
 import type { TableSchema } from '../../src/schema/table-schema.js';
 import type { Destination, LoadCommit } from '../../destinations/destination.js';
 import { filesystem, FilesystemReader, LocalFileStore, type LoadMarker } from '../../destinations/filesystem/index.js';
+import { FilesystemSession } from '../../destinations/filesystem/filesystem-session.js';
 import { RuntimeSession } from '../../destinations/runtime-session.js';
 import { runConformanceSuite } from './conformance.js';
 
@@ -20,6 +22,18 @@ interface S3rverServer {
 }
 const S3rver = createRequire(import.meta.url)('s3rver') as new (options: Record<string, unknown>) => S3rverServer;
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
+
+/** A local store whose load-marker writes fail while `failMarkers` is set: a crash right before a commit point. */
+class MarkerFailingStore extends LocalFileStore {
+  failMarkers = false;
+
+  override async put(key: string, body: Uint8Array): Promise<void> {
+    if (this.failMarkers && key.includes('/_dlt_loads/')) throw new Error('disk full');
+    return super.put(key, body);
+  }
+}
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'notionflow-fs-'));
@@ -217,6 +231,41 @@ describe('filesystem destination', () => {
     });
   });
 
+  it('a later commit of a load that fails before its marker leaves the previous commit whole: its files, its state, one state file', async () => {
+    const dir = await tempDir();
+    const store = new MarkerFailingStore(dir);
+    try {
+      const s = new RuntimeSession(new FilesystemSession(store, { pipelineName: 'p', datasetName: 'ds' }, { format: 'parquet', maxFileBytes: 1 << 20 }));
+      await s.readState('p');
+      await s.ensureSchema([typed]);
+      await s.write('typed', recordBatchOf(typed.columns, [{ n: 1 }]));
+      await s.commit(loadOf('l1', [typed], { state: { unit: 1 }, final: false }));
+      await s.write('typed', recordBatchOf(typed.columns, [{ n: 2 }]));
+      await s.commit(loadOf('l1', [typed], { state: { unit: 2 }, final: false, schemaChanged: false }));
+      store.failMarkers = true;
+      await s.write('typed', recordBatchOf(typed.columns, [{ n: 3 }]));
+      await expect(s.commit(loadOf('l1', [typed], { state: { unit: 3 }, final: true, schemaChanged: false }))).rejects.toThrow(/failed at _dlt_loads.*disk full/);
+      store.failMarkers = false;
+      await s.rollback();
+      await s.close();
+
+      const after = new RuntimeSession(await filesystem({ bucketUrl: dir }).open({ pipelineName: 'p', datasetName: 'ds' }));
+      try {
+        expect((await after.readState('p'))?.state).toEqual({ unit: 2 });
+        expect((await after.query('SELECT n FROM ds.typed ORDER BY n')).rows).toEqual([{ n: 1 }, { n: 2 }]);
+        expect((await after.query('SELECT _dlt_load_id, state FROM ds._dlt_pipeline_state')).rows).toEqual([{ _dlt_load_id: 'l1', state: '{"unit":2}' }]);
+        expect((await after.query('SELECT load_id, status FROM ds._dlt_loads')).rows).toEqual([{ load_id: 'l1', status: 1 }]);
+        // The failed commit's data and state files are gone; the first commit's state file was replaced by the second's.
+        expect(await readdir(join(dir, 'ds', '_dlt_pipeline_state', 'p'))).toEqual([`l1__${md5('{"unit":2}')}.json`]);
+        expect((await readdir(join(dir, 'ds', 'typed'))).sort()).toEqual(['l1.1.parquet', 'l1.2.parquet']);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('ignores a data file that its load marker does not list', async () => {
     await withLocal(async (dir, dest) => {
       const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
@@ -317,8 +366,8 @@ describe('filesystem destination', () => {
     expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual([
       'lake/ds/_dlt_loads/l1.json',
       'lake/ds/_dlt_loads/l2.json',
-      'lake/ds/_dlt_pipeline_state/p/l1.json',
-      'lake/ds/_dlt_pipeline_state/p/l2.json',
+      `lake/ds/_dlt_pipeline_state/p/l1__${md5(JSON.stringify({ loadId: 'l1' }))}.json`,
+      `lake/ds/_dlt_pipeline_state/p/l2__${md5(JSON.stringify({ loadId: 'l2' }))}.json`,
       'lake/ds/_dlt_version/h-l1.json',
       'lake/ds/_dlt_version/h-l2.json',
       'lake/ds/typed/l2.2.parquet',
