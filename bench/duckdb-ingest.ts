@@ -8,8 +8,10 @@
  * child first builds the same 10-column mixed Arrow batches with `TableBuffer` (timed separately: the
  * "Arrow build" figure). Paths:
  *
- * - `destination`: the DuckDB destination end to end (appender chunk copy into TEMP staging, then the
- *   commit's `INSERT … SELECT`, state and load rows, one transaction);
+ * - `destination`: the DuckDB destination end to end for an `append` table (appender chunk copy
+ *   straight into the table inside the unit's transaction, then state and load rows, COMMIT);
+ * - `destination-merge`: the same for a `merge` table (keyed by `uuid`): chunk copy into TEMP staging,
+ *   then the commit's delete-insert (`INSERT … SELECT` of the last staged row per key);
  * - `chunk-copy`: `appendRecordBatch` straight into the target table (raw Arrow buffer copies);
  * - `chunk-values`: `DuckDBDataChunk.setColumns` with DuckDB values converted from the Arrow vectors;
  * - `parquet`: parquet-wasm writes each batch as an uncompressed Parquet file, `read_parquet` loads them;
@@ -38,7 +40,7 @@ import { appendRecordBatch, duckdb, DUCKDB_INSTANCE_OPTIONS } from '../destinati
 import { createTableSql, qualified } from '../destinations/duckdb/duckdb-sql.js';
 import { duckdbStagingType } from '../destinations/duckdb/duckdb-type-mapper.js';
 
-const PATHS = ['destination', 'chunk-copy', 'chunk-values', 'parquet', 'ndjson', 'insert'] as const;
+const PATHS = ['destination', 'destination-merge', 'chunk-copy', 'chunk-values', 'parquet', 'ndjson', 'insert'] as const;
 type PathName = (typeof PATHS)[number];
 const BATCH_ROWS = 50_000;
 const INSERT_MAX_ROWS = 50_000;
@@ -74,7 +76,7 @@ interface Figures {
  */
 function makeRows(first: number, count: number): Row[] {
   let seed = 42 + first;
-  const rnd = (): number => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 4_294_967_296);
+  const rnd = (): number => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296;
   const hex = (n: number): string => Math.floor(rnd() * 16 ** n).toString(16).padStart(n, '0');
   const filler = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. ';
   const rows: Row[] = [];
@@ -127,17 +129,18 @@ async function openFile(path: string): Promise<{ instance: DuckDBInstance; conne
 /** Run one path in this process and return its ingest seconds. */
 async function runPath(path: PathName, dir: string, rows: readonly Row[], batches: readonly RecordBatch[]): Promise<number> {
   const file = join(dir, 'bench.duckdb');
-  if (path === 'destination') {
+  if (path === 'destination' || path === 'destination-merge') {
+    const table: TableSchema = path === 'destination' ? TABLE : { ...TABLE, writeDisposition: 'merge', primaryKey: ['uuid'] };
     const session = new RuntimeSession(await duckdb({ path: file }).open({ pipelineName: 'bench', datasetName: 'bench' }));
     const start = performance.now();
     await session.readState('bench');
-    await session.ensureSchema([TABLE]);
+    await session.ensureSchema([table]);
     for (const b of batches) await session.write(TABLE.name, b);
     await session.commit({
       loadId: '1',
       pipelineName: 'bench',
       schemaName: 'bench',
-      tables: [TABLE],
+      tables: [table],
       schemaVersionHash: 'h',
       schemaChanged: true,
       state: {},
@@ -147,7 +150,10 @@ async function runPath(path: PathName, dir: string, rows: readonly Row[], batche
     });
     await session.query('CHECKPOINT');
     const seconds = (performance.now() - start) / 1000;
+    const { rows: counted } = await session.query(`SELECT count(*) AS n FROM ${qualified('bench', 'bench', TABLE.name)}`);
     await session.close();
+    const expected = batches.reduce((n, b) => n + b.numRows, 0);
+    if (counted[0]?.['n'] !== expected) throw new Error(`${path}: loaded ${String(counted[0]?.['n'])} rows, expected ${expected}`);
     return seconds;
   }
   const { instance, connection } = await openFile(file);
