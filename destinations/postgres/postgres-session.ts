@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { recordBatchOf } from '../../src/arrow/table-buffer.js';
 import type { DataType } from '../../src/schema/data-types.js';
 import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
-import type { Abortable, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
+import type { Abortable, DeleteSpec, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import type { ResolvedPostgresConfig } from './postgres-config.js';
 import { copyChunks } from './postgres-copy-encoder.js';
@@ -198,6 +198,11 @@ export class PostgresSession implements DestinationSession {
           if (existing.has(t)) await this.#exec(`DELETE FROM ${this.#q(t)}`);
         }
       }
+      for (const spec of load.deletes ?? []) {
+        if (!existing.has(spec.table) || spec.values.length === 0) continue;
+        current = spec.table;
+        await this.#deleteRows(spec, existing.get(spec.table)!, descendantsOf(spec.table));
+      }
       for (const name of staged) {
         current = name;
         const root = rootOf(name);
@@ -215,6 +220,8 @@ export class PostgresSession implements DestinationSession {
       }
       current = '_dlt_pipeline_state';
       const stateJson = JSON.stringify(load.state);
+      // One state row per load: a checkpoint replaces the previous checkpoint's row of the same load.
+      await this.#exec(`DELETE FROM ${this.#q('_dlt_pipeline_state')} WHERE "pipeline_name" = $1 AND "_dlt_load_id" = $2`, [load.pipelineName, load.loadId]);
       await this.#exec(
         `INSERT INTO ${this.#q('_dlt_pipeline_state')} ("version", "engine_version", "pipeline_name", "state", "created_at", "version_hash", "_dlt_load_id") ` +
           `SELECT coalesce(max("version"), 0) + 1, ${STATE_ENGINE_VERSION}, $1, $2, now(), md5($2), $3 FROM ${this.#q('_dlt_pipeline_state')} WHERE "pipeline_name" = $1`,
@@ -276,6 +283,24 @@ export class PostgresSession implements DestinationSession {
     if (this.#closed) return;
     this.#closed = true;
     await this.#client.end().catch(() => undefined);
+  }
+
+  /**
+   * Delete the rows of root table `spec.table` whose `spec.column` is one of `spec.values`, and first the
+   * rows of its descendants that belong to them, in the open transaction. The values travel as one
+   * text[] parameter; a column of another type is compared as text.
+   */
+  async #deleteRows(spec: DeleteSpec, columns: readonly ColumnSchema[], descendants: readonly TableSchema[]): Promise<void> {
+    const column = columns.find((c) => c.name === spec.column);
+    const match = `${quoteIdent(spec.column)}${column?.dataType === 'text' ? '' : '::text'} = ANY($1::text[])`;
+    const values = [[...spec.values]];
+    for (const d of descendants) {
+      await this.#exec(
+        `DELETE FROM ${this.#q(d.name)} WHERE ${quoteIdent(DLT_COLUMNS.rootId)} IN (SELECT ${quoteIdent(DLT_COLUMNS.id)} FROM ${this.#q(spec.table)} WHERE ${match})`,
+        values,
+      );
+    }
+    await this.#exec(`DELETE FROM ${this.#q(spec.table)} WHERE ${match}`, values);
   }
 
   /** Delete-insert merge of a root table with its descendants, in the open transaction. */

@@ -6,7 +6,7 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Bind } from 'snowflake-sdk';
 import type { DataType } from '../../src/schema/data-types.js';
 import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
-import type { Abortable, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
+import type { Abortable, DeleteSpec, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import type { SnowflakeConfig } from './snowflake-config.js';
 import { SnowflakeConnection, describe, redact } from './snowflake-connection.js';
@@ -29,6 +29,9 @@ import { encodeStageFile } from './snowflake-stage-file.js';
 /** `engine_version` written to `_dlt_pipeline_state` and `_dlt_version`, as dlt does. */
 const STATE_ENGINE_VERSION = 4;
 const SCHEMA_ENGINE_VERSION = 10;
+
+/** Most values of a `DeleteSpec` bound in one DELETE statement. */
+const DELETE_CHUNK = 1000;
 
 /** dlt's system tables, created in every dataset (the same columns as on every destination). */
 const SYSTEM_TABLES: readonly TableSchema[] = [
@@ -196,6 +199,11 @@ export class SnowflakeSession implements DestinationSession {
           if (exists(t)) await this.#exec(`DELETE FROM ${this.#q(t)}`);
         }
       }
+      for (const spec of load.deletes ?? []) {
+        if (!exists(spec.table) || spec.values.length === 0) continue;
+        current = spec.table;
+        await this.#deleteRows(spec, descendantsOf(spec.table));
+      }
       for (const name of staged) {
         current = name;
         const root = rootOf(name);
@@ -206,6 +214,8 @@ export class SnowflakeSession implements DestinationSession {
       }
       current = '_dlt_pipeline_state';
       const stateJson = JSON.stringify(load.state);
+      // One state row per load: a checkpoint replaces the previous checkpoint's row of the same load.
+      await this.#exec(`DELETE FROM ${this.#q('_dlt_pipeline_state')} WHERE "PIPELINE_NAME" = ? AND "_DLT_LOAD_ID" = ?`, [load.pipelineName, load.loadId]);
       await this.#exec(
         `INSERT INTO ${this.#q('_dlt_pipeline_state')} ("VERSION", "ENGINE_VERSION", "PIPELINE_NAME", "STATE", "CREATED_AT", "VERSION_HASH", "_DLT_LOAD_ID") ` +
           `SELECT COALESCE(MAX("VERSION"), 0) + 1, ${STATE_ENGINE_VERSION}, ?, ?, CURRENT_TIMESTAMP(), MD5(?), ? FROM ${this.#q('_dlt_pipeline_state')} WHERE "PIPELINE_NAME" = ?`,
@@ -280,6 +290,23 @@ export class SnowflakeSession implements DestinationSession {
     await this.#exec(
       `INSERT INTO ${this.#q(name)} (${columnList(columns.map((c) => c.name))}) SELECT ${columns.map(stagedValue).join(', ')} FROM ${qualified(this.#staging, name)}${qualify}`,
     );
+  }
+
+  /**
+   * Delete the rows of root table `spec.table` whose `spec.column` is one of `spec.values`, and first the
+   * rows of its descendants that belong to them, in the open transaction. The values are `?` binds, at
+   * most {@link DELETE_CHUNK} per statement.
+   */
+  async #deleteRows(spec: DeleteSpec, descendants: readonly TableSchema[]): Promise<void> {
+    const root = this.#q(spec.table);
+    for (let i = 0; i < spec.values.length; i += DELETE_CHUNK) {
+      const values = spec.values.slice(i, i + DELETE_CHUNK);
+      const match = `${quoteIdent(spec.column)} IN (${values.map(() => '?').join(', ')})`;
+      for (const d of descendants) {
+        await this.#exec(`DELETE FROM ${this.#q(d.name)} WHERE ${quoteIdent(DLT_COLUMNS.rootId)} IN (SELECT ${quoteIdent(DLT_COLUMNS.id)} FROM ${root} WHERE ${match})`, values);
+      }
+      await this.#exec(`DELETE FROM ${root} WHERE ${match}`, values);
+    }
   }
 
   /** Delete-insert merge of a root table with its descendants, in the open transaction. */

@@ -263,6 +263,32 @@ export function runConformanceSuite(name: string, makeDestination: () => Promise
       expect((await select(s, 'pages__tags', '_dlt_id')).map((r) => [r['_dlt_root_id'], r['value']])).toEqual([['r-a', 'x2']]);
     });
 
+    it('applies deletes before the unit\'s own rows (a block tree replaced in an append table)', async () => {
+      const pages = parent('pages', 'append');
+      const tags = child('pages__tags', 'pages', 'append');
+      const s = await session();
+      await s.readState('conformance');
+      await s.ensureSchema([pages, tags]);
+      const first = pageRows('l1', { a: ['x', 'y'], b: ['z'] }, 'old');
+      await s.write('pages', batchOf(pages, first.roots));
+      await s.write('pages__tags', batchOf(tags, first.children));
+      await s.commit(commitOf([pages, tags], ['pages', 'pages__tags']));
+      // Page a again, with one tag: its old rows go, its new rows (same ids) stay, page b is untouched.
+      const second = pageRows('l2', { a: ['x'] }, 'new');
+      await s.write('pages', batchOf(pages, second.roots));
+      await s.write('pages__tags', batchOf(tags, second.children));
+      await s.commit(commitOf([pages, tags], ['pages', 'pages__tags'], { deletes: [{ table: 'pages', column: 'id', values: ['a'] }] }));
+      if (!queryable()) return;
+      expect((await select(s, 'pages', 'id')).map((r) => [r['id'], r['title']])).toEqual([
+        ['a', 'new-a'],
+        ['b', 'old-b'],
+      ]);
+      expect((await select(s, 'pages__tags', '_dlt_id')).map((r) => [r['_dlt_id'], r['value']])).toEqual([
+        ['c-a-0', 'x'],
+        ['c-b-0', 'z'],
+      ]);
+    });
+
     it('is idempotent when the same merge load is committed twice', async () => {
       if (!merges()) return;
       const pages = parent('pages', 'merge');
@@ -280,6 +306,123 @@ export function runConformanceSuite(name: string, makeDestination: () => Promise
       expect((await select(s, 'pages', 'id')).length).toBe(2);
       expect((await select(s, 'pages__tags', '_dlt_id')).length).toBe(3);
       expect((await select(s, '_dlt_loads', 'load_id')).length).toBe(1);
+    });
+
+    /** `pages` and `blocks` (merged by id where the destination merges, as the Notion source loads them); blocks with a child and a grandchild. */
+    function treeTables(): TableSchema[] {
+      const d: WriteDisposition = merges() ? 'merge' : 'append';
+      const blockTagParts: TableSchema = { name: 'blocks__tags__parts', parent: 'blocks__tags', columns: [col('part', 'text'), ...CHILD_DLT], writeDisposition: d };
+      return [parent('pages', d), parent('blocks', d, [col('page_id', 'text')]), child('blocks__tags', 'blocks', d), blockTagParts];
+    }
+
+    /** Blocks of pages (`{ page: { block: tags } }`), each tag with one part row. */
+    function blockRows(loadId: string, pages: Record<string, Record<string, string[]>>, title = 't'): { blocks: Row[]; tags: Row[]; parts: Row[] } {
+      const blocks: Row[] = [];
+      const tags: Row[] = [];
+      const parts: Row[] = [];
+      for (const [page, byBlock] of Object.entries(pages)) {
+        for (const [id, values] of Object.entries(byBlock)) {
+          blocks.push({ id, title: `${title}-${id}`, page_id: page, _dlt_load_id: loadId, _dlt_id: `r-${id}` });
+          values.forEach((value, i) => {
+            tags.push({ value, _dlt_parent_id: `r-${id}`, _dlt_list_idx: i, _dlt_root_id: `r-${id}`, _dlt_load_id: loadId, _dlt_id: `c-${id}-${i}` });
+            parts.push({ part: `${value}.0`, _dlt_parent_id: `c-${id}-${i}`, _dlt_list_idx: 0, _dlt_root_id: `r-${id}`, _dlt_load_id: loadId, _dlt_id: `g-${id}-${i}` });
+          });
+        }
+      }
+      return { blocks, tags, parts };
+    }
+
+    async function writeBlocks(s: RuntimeSession, tables: TableSchema[], rows: { blocks: Row[]; tags: Row[]; parts: Row[] }): Promise<void> {
+      await s.write('blocks', batchOf(tables[1]!, rows.blocks));
+      if (rows.tags.length > 0) await s.write('blocks__tags', batchOf(tables[2]!, rows.tags));
+      if (rows.parts.length > 0) await s.write('blocks__tags__parts', batchOf(tables[3]!, rows.parts));
+    }
+
+    it('applies deletes to a root table and its descendants, leaving other rows; deletes on a missing table are a no-op', async () => {
+      const tables = treeTables();
+      const s = await session();
+      await s.readState('conformance');
+      await s.ensureSchema(tables);
+      await writeBlocks(s, tables, blockRows('l1', { p1: { b1: ['x', 'y'], b2: ['z'] }, p2: { b3: ['w'] }, p3: { b4: [] } }));
+      await s.commit(commitOf(tables, ['blocks', 'blocks__tags', 'blocks__tags__parts']));
+      await s.commit(
+        commitOf(tables, [], {
+          deletes: [
+            { table: 'blocks', column: 'page_id', values: ['p1', 'p3', 'no-such-page'] },
+            { table: 'no_such_table', column: 'page_id', values: ['p2'] },
+            { table: 'blocks', column: 'page_id', values: [] },
+          ],
+          state: { after: 'deletes' },
+        }),
+      );
+      expect((await s.readState('conformance'))?.state).toEqual({ after: 'deletes' });
+      if (!queryable()) return;
+      const ids = async (table: string) => (await select(s, table, '_dlt_id')).map((r) => r['_dlt_id']);
+      if (!merges()) {
+        // Destinations that cannot merge cannot delete rows either: the deletes are ignored.
+        expect(await ids('blocks')).toEqual(['r-b1', 'r-b2', 'r-b3', 'r-b4']);
+        return;
+      }
+      expect(await ids('blocks')).toEqual(['r-b3']);
+      expect(await ids('blocks__tags')).toEqual(['c-b3-0']);
+      expect(await ids('blocks__tags__parts')).toEqual(['g-b3-0']);
+    });
+
+    it('applies deletes before the staged rows of the same commit: a replaced tree keeps only its new rows', async () => {
+      if (!merges()) return;
+      const tables = treeTables();
+      const s = await session();
+      await s.readState('conformance');
+      await s.ensureSchema(tables);
+      await writeBlocks(s, tables, blockRows('l1', { p1: { b1: ['x', 'y'], b2: ['z'] }, p2: { b3: ['w'] } }, 'old'));
+      await s.commit(commitOf(tables, ['blocks', 'blocks__tags', 'blocks__tags__parts']));
+      // p1's tree is fetched again: b1 kept (one tag now, same key), b2 gone, b5 new.
+      await writeBlocks(s, tables, blockRows('l2', { p1: { b1: ['x2'], b5: ['v'] } }, 'new'));
+      await s.commit(commitOf(tables, ['blocks', 'blocks__tags', 'blocks__tags__parts'], { deletes: [{ table: 'blocks', column: 'page_id', values: ['p1'] }] }));
+      if (!queryable()) return;
+      expect((await select(s, 'blocks', 'id')).map((r) => [r['id'], r['title'], r['page_id']])).toEqual([
+        ['b1', 'new-b1', 'p1'],
+        ['b3', 'old-b3', 'p2'],
+        ['b5', 'new-b5', 'p1'],
+      ]);
+      expect((await select(s, 'blocks__tags', '_dlt_id')).map((r) => [r['_dlt_id'], r['value']])).toEqual([
+        ['c-b1-0', 'x2'],
+        ['c-b3-0', 'w'],
+        ['c-b5-0', 'v'],
+      ]);
+      expect((await select(s, 'blocks__tags__parts', '_dlt_id')).map((r) => r['part'])).toEqual(['x2.0', 'w.0', 'v.0']);
+    });
+
+    it('commits one load in three units: every unit visible, one state row (the last unit\'s), status 0 only after the final unit', async () => {
+      const pages = parent('pages', merges() ? 'merge' : 'append');
+      const tags = child('pages__tags', 'pages', pages.writeDisposition);
+      const s = await session();
+      await s.readState('conformance');
+      await s.ensureSchema([pages, tags]);
+      const loadId = 'load-in-units';
+      const units: Record<string, string[]>[] = [{ a: ['x'] }, { b: ['y', 'z'] }, { c: [] }];
+      for (const [i, unit] of units.entries()) {
+        const rows = pageRows(loadId, unit);
+        await s.write('pages', batchOf(pages, rows.roots));
+        if (rows.children.length > 0) await s.write('pages__tags', batchOf(tags, rows.children));
+        const final = i === units.length - 1;
+        await s.commit(commitOf([pages, tags], ['pages', 'pages__tags'], { loadId, state: { unit: i + 1 }, final, schemaChanged: i === 0 }));
+        expect((await s.readState('conformance'))?.state).toEqual({ unit: i + 1 });
+        if (!queryable()) continue;
+        const loads = await select(s, '_dlt_loads', 'load_id');
+        expect(loads.map((r) => [r['load_id'], Number(r['status'])])).toEqual([[loadId, final ? 0 : 1]]);
+        const states = await select(s, '_dlt_pipeline_state', 'version');
+        expect(states.map((r) => [r['_dlt_load_id'], JSON.parse(String(r['state']))])).toEqual([[loadId, { unit: i + 1 }]]);
+      }
+      await s.close();
+
+      const again = await session();
+      const stored = await again.readState('conformance');
+      expect(stored?.state).toEqual({ unit: 3 });
+      expect(stored?.loadId).toBe(loadId);
+      if (!queryable()) return;
+      expect((await select(again, 'pages', 'id')).map((r) => r['id'])).toEqual(['a', 'b', 'c']);
+      expect((await select(again, 'pages__tags', '_dlt_id')).map((r) => r['value'])).toEqual(['x', 'y', 'z']);
     });
 
     it('makes nothing visible after a rollback, and the next unit commits only its own rows', async () => {
