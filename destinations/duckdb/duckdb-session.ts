@@ -44,13 +44,12 @@ const SYSTEM_TABLES: readonly TableSchema[] = [
 /**
  * A DuckDB session: one connection to the database file.
  *
- * The first `write` of a unit opens a transaction that `commit` closes, so nothing is visible to other
- * connections and nothing survives a crash before the commit. Inside it, batches for `append` tables
- * go through the appender straight into their table (the fastest path, see bench/duckdb-ingest.ts);
- * batches for `replace` and `merge` tables go into TEMP staging tables (private to the connection,
- * never written to the file) that `commit` applies with each table's disposition, together with the
- * pipeline state and the load row. A rollback also undoes DDL run inside the transaction, so the
- * session re-applies every schema it was given afterwards. Uniqueness of merge keys is kept
+ * `write` appends each batch through the appender into a TEMP staging table (private to the
+ * connection, never written to the file), so nothing is visible and nothing survives a crash before
+ * `commit`; `commit` applies the deletes, the staged rows with each table's disposition, the pipeline
+ * state and the load row in one transaction. (Appending straight into the target tables inside an open
+ * transaction measured faster, but `LoadCommit.deletes` must run before the unit's rows are applied,
+ * which rows already in the table would defeat; see bench/README.md.) Uniqueness of merge keys is kept
  * by the merge itself (delete staged keys, insert the last staged row per key), not by a PRIMARY KEY:
  * a constraint would make an `append` root that sees the same id twice fail, and its index slows ingest.
  */
@@ -63,15 +62,10 @@ export class DuckDBSession implements DestinationSession {
   readonly #log: ((line: string) => void) | undefined;
   /** Columns of the dataset's tables as they are in the database, loaded on first use. */
   #tables: Map<string, ColumnSchema[]> | undefined;
-  /** Every table schema `ensureSchema` was given (re-applied after a rollback). */
-  readonly #known = new Map<string, TableSchema>();
   /** Staging tables that exist on this connection. */
   readonly #staging = new Set<string>();
-  /** Tables with staged rows in the open transaction. */
+  /** Tables with rows staged since the last commit. */
   readonly #staged = new Set<string>();
-  /** Tables appended to directly in the open transaction. */
-  readonly #direct = new Set<string>();
-  #inTransaction = false;
   #systemReady = false;
   #closed = false;
 
@@ -130,7 +124,6 @@ export class DuckDBSession implements DestinationSession {
     await this.#ensureSystemTables();
     const existing = await this.#existingTables();
     for (const table of tables) {
-      this.#known.set(table.name, table);
       const have = existing.get(table.name);
       try {
         if (!have) {
@@ -155,9 +148,7 @@ export class DuckDBSession implements DestinationSession {
     opts?.signal?.throwIfAborted();
     const columns = (await this.#existingTables()).get(table);
     if (!columns) throw new DestinationError('duckdb', `table "${table}" does not exist; call ensureSchema first.`, { table });
-    await this.#begin();
-    const direct = this.#rootOf(table)?.writeDisposition === 'append';
-    if (!direct && !this.#staging.has(table)) {
+    if (!this.#staging.has(table)) {
       try {
         await this.#exec(`DROP TABLE IF EXISTS ${stagingName(table)}`);
         await this.#exec(createStagingSql(table, columns));
@@ -166,11 +157,10 @@ export class DuckDBSession implements DestinationSession {
       }
       this.#staging.add(table);
     }
-    (direct ? this.#direct : this.#staged).add(table);
+    // Rows of a failed append may be left in staging; the rollback that must follow clears them.
+    this.#staged.add(table);
     try {
-      const appender = direct
-        ? await this.#connection.createAppender(table, this.#dataset, this.#catalog)
-        : await this.#connection.createAppender(table, 'main', 'temp');
+      const appender = await this.#connection.createAppender(table, 'main', 'temp');
       try {
         appendRecordBatch(appender, table, columns, batch);
       } finally {
@@ -195,13 +185,11 @@ export class DuckDBSession implements DestinationSession {
     // Staged tables, parents before children (the order of the schema).
     const staged = [...load.tables.map((t) => t.name).filter((n) => this.#staged.has(n)), ...[...this.#staged].filter((n) => !byName.has(n))];
     let current: string | undefined;
-    await this.#begin();
+    await this.#exec('BEGIN TRANSACTION');
     try {
       for (const root of load.replaceTables) {
         for (const t of [root, ...descendantsOf(root).map((d) => d.name)]) {
           current = t;
-          // Rows appended directly in this transaction would be deleted with the old ones.
-          if (this.#direct.has(t)) throw new DestinationError('duckdb', `table "${t}" is to be replaced but was written as an append table.`, { table: t });
           if (existing.has(t)) await this.#exec(`DELETE FROM ${this.#q(t)}`);
         }
       }
@@ -250,22 +238,20 @@ export class DuckDBSession implements DestinationSession {
       for (const name of this.#staged) await this.#exec(`DELETE FROM ${stagingName(name)}`);
       await this.#exec('COMMIT');
     } catch (err) {
-      const error = this.#error(`commit of load ${load.loadId} failed at table "${current}"`, err, current, load.loadId);
-      await this.#rollbackTransaction().catch(() => undefined);
-      throw error;
+      await this.#exec('ROLLBACK').catch(() => undefined);
+      throw this.#error(`commit of load ${load.loadId} failed at table "${current}"`, err, current, load.loadId);
     }
-    this.#inTransaction = false;
     this.#staged.clear();
-    this.#direct.clear();
   }
 
   async rollback(opts?: Abortable): Promise<void> {
     opts?.signal?.throwIfAborted();
     try {
-      await this.#rollbackTransaction();
+      for (const name of this.#staging) await this.#exec(`DELETE FROM ${stagingName(name)}`);
     } catch (err) {
       throw this.#error('rollback failed', err);
     }
+    this.#staged.clear();
   }
 
   async query(sql: string, opts?: Abortable): Promise<QueryResult> {
@@ -295,7 +281,6 @@ export class DuckDBSession implements DestinationSession {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    // Closing the connection discards an open transaction: uncommitted rows never reach the file.
     this.#connection.closeSync();
     if (this.#ownsInstance) this.#instance.closeSync();
   }
@@ -321,34 +306,6 @@ export class DuckDBSession implements DestinationSession {
     at(root.name);
     await this.#exec(`DELETE FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging})`);
     await this.#exec(`INSERT INTO ${target} BY NAME SELECT * FROM ${staging} QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY rowid DESC) = 1`);
-  }
-
-  /** Open the unit's transaction if it is not open yet. */
-  async #begin(): Promise<void> {
-    if (this.#inTransaction) return;
-    await this.#exec('BEGIN TRANSACTION');
-    this.#inTransaction = true;
-  }
-
-  /** Roll the open transaction back, forget what it did, and re-apply the schema its DDL may have undone. */
-  async #rollbackTransaction(): Promise<void> {
-    const wasOpen = this.#inTransaction;
-    this.#inTransaction = false;
-    this.#staged.clear();
-    this.#direct.clear();
-    if (!wasOpen) return;
-    await this.#exec('ROLLBACK');
-    this.#tables = undefined;
-    this.#staging.clear();
-    this.#systemReady = false;
-    await this.ensureSchema([...this.#known.values()]);
-  }
-
-  /** The root of a table, by the schemas `ensureSchema` was given. */
-  #rootOf(table: string): TableSchema | undefined {
-    let t = this.#known.get(table);
-    while (t?.parent !== undefined) t = this.#known.get(t.parent);
-    return t;
   }
 
   async #ensureSystemTables(): Promise<void> {
