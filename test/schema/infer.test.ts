@@ -70,13 +70,17 @@ describe('coerceValue', () => {
     expect(JSON.parse(text)).toBe('abc');
   });
 
+  it('puts a calendar date into a timestamp column at midnight UTC (Notion date properties mix both)', () => {
+    expect(coerceValue('2024-05-01', 'timestamp')).toBe(Date.UTC(2024, 4, 1));
+  });
+
   it('answers NO_FIT when a value does not fit', () => {
     expect(coerceValue(1.5, 'bigint')).toBe(NO_FIT);
     expect(coerceValue(2 ** 60, 'bigint')).toBe(NO_FIT);
     expect(coerceValue('12', 'bigint')).toBe(NO_FIT);
     expect(coerceValue('x', 'double')).toBe(NO_FIT);
     expect(coerceValue('true', 'bool')).toBe(NO_FIT);
-    expect(coerceValue('2024-05-01', 'timestamp')).toBe(NO_FIT);
+    expect(coerceValue('2024-02-30', 'timestamp')).toBe(NO_FIT);
     expect(coerceValue('2024-05-01T10:00:00Z', 'date')).toBe(NO_FIT);
     expect(coerceValue('2024-02-30', 'date')).toBe(NO_FIT);
     expect(coerceValue('2024-02-30T10:00:00Z', 'timestamp')).toBe(NO_FIT);
