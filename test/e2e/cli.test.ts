@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { startNotionServer, WORKSPACE_PRESETS, type NotionServer } from '../../src/server/index.js';
+import { startPostgres } from '../helpers/postgres-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nf-cli-'));
 let server: NotionServer;
@@ -106,8 +107,44 @@ describe('notionflow CLI', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('state shows the cursors and checkpoints; drop asks, then drops the dataset', async () => {
+    const path = join(dir, 'state.duckdb');
+    expect((await cli(['demo', '--preset', 'tiny', '--duckdb-path', path, '-q'])).code).toBe(0);
+    const state = await cli(['state', '--duckdb-path', path]);
+    expect(state.code).toBe(0);
+    expect(state.stdout).toMatch(/pages cursor \(last_edited_time\): \d{4}-\d\d-\d\dT/);
+    expect(state.stdout).toMatch(/page trees loaded \(checkpoints\): [1-9]\d*/);
+    const refused = await cli(['drop', '--duckdb-path', path]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^notionflow: drop needs confirmation: rerun with --yes/);
+    const dropped = await cli(['drop', '--yes', '--duckdb-path', path]);
+    expect(dropped.code).toBe(0);
+    expect((await cli(['info', '--duckdb-path', path])).stdout).toContain('nothing loaded yet');
+    expect((await cli(['state', '--duckdb-path', path])).stdout).toContain('no state');
+  });
+
+  it('--destination postgres loads the same tables as duckdb, credentials from NOTIONFLOW__ variables', async () => {
+    const pg = await startPostgres();
+    try {
+      const r = await cli(['run', '--destination', 'postgres', '--rate-limit', '0'], {
+        NOTION_API_KEY: server.token,
+        NOTION_BASE_URL: server.url,
+        NOTIONFLOW__DESTINATION__POSTGRES__CREDENTIALS: pg.connectionString,
+      });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('to destination postgres and into dataset notion_data');
+      const password = new URL(pg.connectionString).password;
+      if (password) expect(r.stdout).not.toContain(password);
+      const info = await cli(['info', '--destination', 'postgres'], { NOTIONFLOW__DESTINATION__POSTGRES__CREDENTIALS: pg.connectionString });
+      expect(info.stdout).toMatch(new RegExp(`blocks\\s+${[...server.workspace.blocks()].length}\\n`));
+    } finally {
+      await pg.stop();
+    }
+  });
+
   it('prints help for every command', async () => {
-    for (const c of ['run', 'demo', 'info']) {
+    for (const c of ['run', 'demo', 'info', 'state', 'drop']) {
       const r = await cli([c, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: notionflow ${c}`);
