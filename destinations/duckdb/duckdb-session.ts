@@ -160,6 +160,7 @@ export class DuckDBSession implements DestinationSession {
     // Rows of a failed append may be left in staging; the rollback that must follow clears them.
     this.#staged.add(table);
     try {
+      this.#log?.(`-- append ${batch.numRows} rows to staging table ${table}`);
       const appender = await this.#connection.createAppender(table, 'main', 'temp');
       try {
         appendRecordBatch(appender, table, columns, batch);
