@@ -72,8 +72,8 @@ describe('duckdb destination', () => {
     expect(lines).toContain('BEGIN TRANSACTION');
     expect(lines.some((l) => l.startsWith('INSERT INTO "x"."group"."_dlt_loads" (load_id,'))).toBe(true);
     expect(lines.at(-1)).toBe('COMMIT');
-    // No name appears unquoted.
-    expect(lines.filter((l) => /[ .(]order\b/.test(l.replaceAll('"order"', '')))).toEqual([]);
+    // No name appears unquoted in a statement (`--` lines are log comments, not SQL that runs).
+    expect(lines.filter((l) => !l.startsWith('--') && /[ .(]order\b/.test(l.replaceAll('"order"', '')))).toEqual([]);
   });
 
   it('rolls the whole commit back and names the table when a row does not fit', async () => {
