@@ -5,41 +5,12 @@ import type { DataType } from '../../src/schema/data-types.js';
 import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
 import type { Abortable, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
 import { DestinationError } from '../errors.js';
+import { SCHEMA_ENGINE_VERSION, STATE_ENGINE_VERSION, SYSTEM_TABLES } from '../system-tables.js';
 import { appendRecordBatch } from './duckdb-chunk-writer.js';
 import { DUCKDB_INSTANCE_OPTIONS, databasePath, type DuckDBConfig } from './duckdb-config.js';
 import { addColumnSql, addStagingColumnSql, columnList, createStagingSql, createTableSql, qualified, quoteIdent, stagingName } from './duckdb-sql.js';
 
-/** `engine_version` written to `_dlt_pipeline_state` and `_dlt_version`, as dlt does. */
-const STATE_ENGINE_VERSION = 4;
-const SCHEMA_ENGINE_VERSION = 10;
 
-/** dlt's system tables, created in every dataset. */
-const SYSTEM_TABLES: readonly TableSchema[] = [
-  systemTable('_dlt_loads', [
-    ['load_id', 'text', false],
-    ['schema_name', 'text', true],
-    ['status', 'bigint', false],
-    ['inserted_at', 'timestamp', false],
-    ['schema_version_hash', 'text', true],
-  ]),
-  systemTable('_dlt_pipeline_state', [
-    ['version', 'bigint', false],
-    ['engine_version', 'bigint', false],
-    ['pipeline_name', 'text', false],
-    ['state', 'text', false],
-    ['created_at', 'timestamp', false],
-    ['version_hash', 'text', true],
-    ['_dlt_load_id', 'text', false],
-  ]),
-  systemTable('_dlt_version', [
-    ['version', 'bigint', false],
-    ['engine_version', 'bigint', false],
-    ['inserted_at', 'timestamp', false],
-    ['schema_name', 'text', false],
-    ['version_hash', 'text', false],
-    ['schema', 'text', false],
-  ]),
-];
 
 /**
  * A DuckDB session: one connection to the database file.
@@ -377,9 +348,6 @@ export class DuckDBSession implements DestinationSession {
   }
 }
 
-function systemTable(name: string, columns: readonly (readonly [string, DataType, boolean])[]): TableSchema {
-  return { name, columns: columns.map(([n, dataType, nullable]) => ({ name: n, dataType, nullable })), writeDisposition: 'append' };
-}
 
 /** The notionflow type of a DuckDB result column (anything unusual is read as text). */
 function dataTypeOfDuckDB(type: DuckDBType): DataType {

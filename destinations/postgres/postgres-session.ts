@@ -8,45 +8,16 @@ import type { DataType } from '../../src/schema/data-types.js';
 import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
 import type { Abortable, DeleteSpec, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
 import { DestinationError } from '../errors.js';
+import { SCHEMA_ENGINE_VERSION, STATE_ENGINE_VERSION, SYSTEM_TABLES } from '../system-tables.js';
 import type { ResolvedPostgresConfig } from './postgres-config.js';
 import { copyChunks } from './postgres-copy-encoder.js';
 import { addColumnSql, addStagingColumnSql, columnList, copyFromSql, createStagingSql, createTableSql, qualified, quoteIdent, stagingName } from './postgres-sql.js';
 import { dataTypeOfPostgresType } from './postgres-type-mapper.js';
 
-/** `engine_version` written to `_dlt_pipeline_state` and `_dlt_version`, as dlt does. */
-const STATE_ENGINE_VERSION = 4;
-const SCHEMA_ENGINE_VERSION = 10;
 
 /** PostgreSQL type oids the result parsers handle. */
 const OID = { int8: 20, numeric: 1700, date: 1082, timestamptz: 1184, timestamp: 1114, json: 114, jsonb: 3802, bool: 16, int2: 21, int4: 23, float4: 700, float8: 701 } as const;
 
-/** dlt's system tables, created in every dataset. */
-const SYSTEM_TABLES: readonly TableSchema[] = [
-  systemTable('_dlt_loads', [
-    ['load_id', 'text', false],
-    ['schema_name', 'text', true],
-    ['status', 'bigint', false],
-    ['inserted_at', 'timestamp', false],
-    ['schema_version_hash', 'text', true],
-  ]),
-  systemTable('_dlt_pipeline_state', [
-    ['version', 'bigint', false],
-    ['engine_version', 'bigint', false],
-    ['pipeline_name', 'text', false],
-    ['state', 'text', false],
-    ['created_at', 'timestamp', false],
-    ['version_hash', 'text', true],
-    ['_dlt_load_id', 'text', false],
-  ]),
-  systemTable('_dlt_version', [
-    ['version', 'bigint', false],
-    ['engine_version', 'bigint', false],
-    ['inserted_at', 'timestamp', false],
-    ['schema_name', 'text', false],
-    ['version_hash', 'text', false],
-    ['schema', 'text', false],
-  ]),
-];
 
 /**
  * A PostgreSQL session: one connection.
@@ -395,9 +366,6 @@ export class PostgresSession implements DestinationSession {
   }
 }
 
-function systemTable(name: string, columns: readonly (readonly [string, DataType, boolean])[]): TableSchema {
-  return { name, columns: columns.map(([n, dataType, nullable]) => ({ name: n, dataType, nullable })), writeDisposition: 'append' };
-}
 
 /** pg's parser hook: keep every value as the server's text; {@link plainRow} converts per column. */
 function plainParser(): (value: string) => string {

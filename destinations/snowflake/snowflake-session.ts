@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { RecordBatch } from 'apache-arrow';
 import type { Bind } from 'snowflake-sdk';
-import type { DataType } from '../../src/schema/data-types.js';
 import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
 import type { Abortable, DeleteSpec, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
 import { DestinationError } from '../errors.js';
+import { SCHEMA_ENGINE_VERSION, STATE_ENGINE_VERSION, SYSTEM_TABLES } from '../system-tables.js';
 import type { SnowflakeConfig } from './snowflake-config.js';
 import { SnowflakeConnection, describe, redact } from './snowflake-connection.js';
 import {
@@ -26,40 +26,10 @@ import {
 } from './snowflake-sql.js';
 import { encodeStageFile } from './snowflake-stage-file.js';
 
-/** `engine_version` written to `_dlt_pipeline_state` and `_dlt_version`, as dlt does. */
-const STATE_ENGINE_VERSION = 4;
-const SCHEMA_ENGINE_VERSION = 10;
 
 /** Most values of a `DeleteSpec` bound in one DELETE statement. */
 const DELETE_CHUNK = 1000;
 
-/** dlt's system tables, created in every dataset (the same columns as on every destination). */
-const SYSTEM_TABLES: readonly TableSchema[] = [
-  systemTable('_dlt_loads', [
-    ['load_id', 'text', false],
-    ['schema_name', 'text', true],
-    ['status', 'bigint', false],
-    ['inserted_at', 'timestamp', false],
-    ['schema_version_hash', 'text', true],
-  ]),
-  systemTable('_dlt_pipeline_state', [
-    ['version', 'bigint', false],
-    ['engine_version', 'bigint', false],
-    ['pipeline_name', 'text', false],
-    ['state', 'text', false],
-    ['created_at', 'timestamp', false],
-    ['version_hash', 'text', true],
-    ['_dlt_load_id', 'text', false],
-  ]),
-  systemTable('_dlt_version', [
-    ['version', 'bigint', false],
-    ['engine_version', 'bigint', false],
-    ['inserted_at', 'timestamp', false],
-    ['schema_name', 'text', false],
-    ['version_hash', 'text', false],
-    ['schema', 'text', false],
-  ]),
-];
 
 /**
  * A Snowflake session: one logged-in driver connection.
@@ -448,9 +418,6 @@ export class SnowflakeSession implements DestinationSession {
   }
 }
 
-function systemTable(name: string, columns: readonly (readonly [string, DataType, boolean])[]): TableSchema {
-  return { name, columns: columns.map(([n, dataType, nullable]) => ({ name: n, dataType, nullable })), writeDisposition: 'append' };
-}
 
 /** A driver value as a plain JS value: the driver's Date subclasses (TIMESTAMP_*, DATE) become plain Dates. */
 function plainValue(v: unknown): unknown {
