@@ -13,7 +13,7 @@
  * workspace, default 1,600 ≈ 200k blocks).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -254,7 +254,9 @@ async function main(): Promise<void> {
     '',
   ];
   const body = sections.flatMap((s) => [`## ${s.title}`, '', ...s.lines, '']);
-  const text = [...header, ...body].join('\n');
+  // What the profiles showed (written by hand after `node --cpu-prof`): kept next to the figures.
+  const notes = join(ROOT, 'bench', 'PROFILE.md');
+  const text = [...header, ...body, ...(existsSync(notes) ? [readFileSync(notes, 'utf8')] : [])].join('\n');
   process.stdout.write(`${text}\n`);
   const file = join(ROOT, 'bench', asked.length > 0 ? `RESULTS-${asked.join('-')}.md` : 'RESULTS.md');
   writeFileSync(file, text);
