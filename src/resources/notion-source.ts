@@ -1,4 +1,5 @@
 import {
+  BehaviorSubject,
   EMPTY,
   bufferTime,
   catchError,
@@ -6,6 +7,7 @@ import {
   concatMap,
   defer,
   filter,
+  finalize,
   from,
   map,
   merge,
@@ -15,6 +17,7 @@ import {
   switchMap,
   take,
   takeWhile,
+  tap,
   toArray,
   type Observable,
 } from 'rxjs';
@@ -23,7 +26,7 @@ import { expandBlocks, type BlockRecord } from '../../operators/expand-blocks.js
 import { createLimiter, type Limiter } from '../client/limiter.js';
 import { NOTION_VERSIONS, createNotionClient, type NotionClient, type NotionVersion } from '../client/notion-client.js';
 import type { RetryPolicyOptions } from '../client/retry-policy.js';
-import type { ListResponse } from '../client/types.js';
+import type { ListResponse, NotionRequest, NotionRequester } from '../client/types.js';
 import { ConfigError } from '../errors.js';
 import type { ResourcePage } from '../records.js';
 import { queryAllRows, restartingListing } from './listings.js';
@@ -166,6 +169,18 @@ export function notionSource(options: NotionSourceOptions): Source {
       let treesFetched = 0;
       const seenPages = new Set<string>();
       const seenContainers = new Set<string>();
+      // Listing is much faster than walking trees: page listings wait while too many listed pages await
+      // their unit, so memory holds a bounded number of pages whatever the workspace size.
+      const pending = new BehaviorSubject(0);
+      const maxPending = Math.max(2 * unitPages, 200);
+      const lister: NotionRequester = {
+        request$: <T>(req: NotionRequest) =>
+          pending.pipe(
+            filter((n) => n < maxPending),
+            take(1),
+            switchMap(() => c.request$<T>(req)),
+          ),
+      };
 
       const since = (cursor: string | undefined): number => (cursor === undefined ? -Infinity : Date.parse(cursor) - lagMs);
       const inRange = (p: Obj): boolean => endValue === undefined || Date.parse(String(p['last_edited_time'])) <= Date.parse(endValue);
@@ -185,7 +200,7 @@ export function notionSource(options: NotionSourceOptions): Source {
             ...(cursor === undefined ? [] : [{ timestamp: 'last_edited_time', last_edited_time: { on_or_after: new Date(since(cursor)).toISOString() } }]),
             ...(endValue === undefined ? [] : [{ timestamp: 'last_edited_time', last_edited_time: { on_or_before: endValue } }]),
           ];
-          return queryAllRows(c, version, container.id, bounds.length === 0 ? undefined : bounds.length === 1 ? bounds[0] : { and: bounds }).pipe(
+          return queryAllRows(lister, version, container.id, bounds.length === 0 ? undefined : bounds.length === 1 ? bounds[0] : { and: bounds }).pipe(
             map((response) => {
               for (const row of response.results) newRowCursors.set(container.id, maxTime(newRowCursors.get(container.id), String(row['last_edited_time']))!);
               return response;
@@ -196,7 +211,7 @@ export function notionSource(options: NotionSourceOptions): Source {
 
       // Pages: search, newest first, until past the cursor (the boundary minute is read again).
       const threshold = since(pagesCursor);
-      const searchPages$ = restartingListing(() => search(c, 'page', 'descending')).pipe(
+      const searchPages$ = restartingListing(() => search(lister, 'page', 'descending')).pipe(
         takeWhile((r) => r.results.every((p) => Date.parse(String(p['last_edited_time'])) >= threshold), true),
         map((r) => {
           for (const p of r.results) newPagesCursor = maxTime(newPagesCursor, String(p['last_edited_time']));
@@ -204,7 +219,7 @@ export function notionSource(options: NotionSourceOptions): Source {
         }),
       );
       // Trash: with a previous run, pages moved to the trash since are listed from the trash.
-      const trash$ = prev === undefined ? EMPTY : restartingListing(() => searchTrash(c)).pipe(
+      const trash$ = prev === undefined ? EMPTY : restartingListing(() => searchTrash(lister)).pipe(
         takeWhile((r) => r.results.every((p) => Date.parse(String(p['last_edited_time'])) >= threshold), true),
         map((r) => ({ ...r, results: r.results.filter((p) => trees.has(p.id)) })),
       );
@@ -222,6 +237,7 @@ export function notionSource(options: NotionSourceOptions): Source {
         ),
         filter((items) => items.length > 0),
         mergeMap((items) => completeRelations(c, items), concurrency),
+        tap((items) => pending.next(pending.value + items.length)),
         mergeMap((items) => from(items)),
       );
 
@@ -278,7 +294,7 @@ export function notionSource(options: NotionSourceOptions): Source {
       const units$ = candidates$.pipe(
         bufferTime(unitMs, null, unitPages),
         filter((pages) => pages.length > 0),
-        concatMap(unit),
+        concatMap((pages) => unit(pages).pipe(finalize(() => pending.next(pending.value - pages.length)))),
       );
 
       const deletes$ = options.detectDeletes && prev !== undefined ? detectDeletes(c, trees, seenPages) : EMPTY;
