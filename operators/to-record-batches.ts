@@ -57,6 +57,7 @@ export function toRecordBatches<F extends FlushSignal>(
 ): OperatorFunction<NormalizedPage | F, TableBatch | F> {
   const maxRows = policy.maxRows ?? DEFAULT_BATCH_POLICY.maxRows;
   const maxBytes = policy.maxBytes ?? DEFAULT_BATCH_POLICY.maxBytes;
+  const maxTotalBytes = policy.maxTotalBytes ?? DEFAULT_BATCH_POLICY.maxTotalBytes;
   return (source) =>
     new Observable<TableBatch | F>((subscriber) => {
       const buffers = new Map<string, TableBuffer>();
@@ -74,6 +75,16 @@ export function toRecordBatches<F extends FlushSignal>(
           if (!buffer) buffers.set(table, (buffer = new TableBuffer()));
           buffer.push(rows);
           if (buffer.rowCount >= maxRows || buffer.byteSize >= maxBytes) subscriber.next({ table, batch: buffer.flush(tableSchema) });
+        }
+        // Over the total budget: cut the largest buffers until the total is back under half of it.
+        let total = 0;
+        for (const b of buffers.values()) total += b.byteSize;
+        if (total < maxTotalBytes) return;
+        const bySize = [...buffers].filter(([, b]) => b.rowCount > 0).sort(([, a], [, b]) => b.byteSize - a.byteSize);
+        for (const [table, buffer] of bySize) {
+          if (total < maxTotalBytes / 2) break;
+          total -= buffer.byteSize;
+          subscriber.next({ table, batch: buffer.flush(schema.table(table)!) });
         }
       };
       return source.subscribe({

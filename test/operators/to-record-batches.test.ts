@@ -150,3 +150,25 @@ describe('toRecordBatches', () => {
     });
   });
 });
+
+describe('toRecordBatches with a total byte budget', () => {
+  it('cuts the largest buffers when all tables together pass maxTotalBytes, before any table reaches its own limits', () => {
+    const schema = new Schema('s');
+    schema.ensureTable({ name: 'a', columns: [{ name: 'text', dataType: 'text', nullable: true }] });
+    schema.ensureTable({ name: 'b', columns: [{ name: 'text', dataType: 'text', nullable: true }] });
+    const big = 'x'.repeat(1000);
+    const page = (n: number): NormalizedPage => ({
+      resource: 'a',
+      tables: [
+        { table: 'a', rows: Array.from({ length: n }, () => ({ text: big })) },
+        { table: 'b', rows: [{ text: 'small' }] },
+      ],
+    });
+    const out: TableBatch[] = [];
+    from([page(3), page(3), page(3)])
+      .pipe(toRecordBatches(schema, { maxRows: 1_000, maxBytes: 1_000_000, maxTotalBytes: 5_000 }))
+      .subscribe((b) => out.push(b));
+    // 3 KB of `a` per page: the budget is passed on the second page, and `a` (the largest) is cut then.
+    expect(out.map((b) => `${b.table}:${b.batch.numRows}`)).toEqual(['a:6', 'a:3', 'b:3']);
+  });
+});
