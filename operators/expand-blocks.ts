@@ -1,4 +1,4 @@
-import { EMPTY, catchError, concat, defer, expand, filter, from, map, type Observable, type OperatorFunction } from 'rxjs';
+import { EMPTY, Observable, Subject, catchError, concat, defer, finalize, from, map, mergeMap, tap, type OperatorFunction } from 'rxjs';
 import type { ListResponse } from '../src/client/types.js';
 import type { ResourcePage } from '../src/records.js';
 
@@ -26,6 +26,38 @@ export interface ExpandBlocksConfig {
    * integration). The run goes on without those children. Without it, a 404 is still not fatal.
    */
   readonly onUnreachable?: (blockId: string, pageId: string, error: unknown) => void;
+  /**
+   * Synced-block bookkeeping shared with other walks (the checkpoint units of one load, or loads
+   * before it). When given, originals met only through references are NOT listed at the end of this
+   * walk: the owner lists them once, when every walk is done (`synced.unvisited()`).
+   */
+  readonly synced?: SyncedBlocks;
+}
+
+/**
+ * Which synced-block originals were walked, and which were only referenced (with the page of the
+ * first reference). A reference is never listed itself: its original's children are listed once.
+ */
+export class SyncedBlocks {
+  /** Originals whose children were listed (by their own page, or late). */
+  readonly originals: Set<string>;
+  /** Original id → the page of the first reference to it. */
+  readonly referenced = new Map<string, string>();
+
+  constructor(originals: Iterable<string> = []) {
+    this.originals = new Set(originals);
+  }
+
+  /** Originals referenced but never listed, as walk roots (`page_id`: the referencing page); they count as listed from now on. */
+  unvisited(): { readonly id: string; readonly page_id: string }[] {
+    const out: { id: string; page_id: string }[] = [];
+    for (const [id, pageId] of this.referenced) {
+      if (this.originals.has(id)) continue;
+      this.originals.add(id);
+      out.push({ id, page_id: pageId });
+    }
+    return out;
+  }
 }
 
 interface ListStep {
@@ -40,7 +72,6 @@ interface BlocksStep {
   readonly pageId: string;
   readonly depth: number;
 }
-type Step = ListStep | BlocksStep;
 
 /** Blocks whose children are loaded as pages of their own, not as content of this page. */
 const NOT_DESCENDED = new Set(['child_page', 'child_database']);
@@ -69,15 +100,14 @@ const NOT_DESCENDED = new Set(['child_page', 'child_database']);
 export function expandBlocks(
   listChildren: (blockId: string) => Observable<ListResponse<BlockRecord>>,
   config: ExpandBlocksConfig = {},
-): OperatorFunction<{ readonly id: string }, ResourcePage<BlockRecord>> {
+): OperatorFunction<{ readonly id: string; readonly page_id?: string }, ResourcePage<BlockRecord>> {
   const concurrency = config.concurrency ?? 8;
   return (pages) =>
     defer(() => {
-      // Per subscription: synced originals met while walking, and those only referenced.
-      const originalsSeen = new Set<string>();
-      const referenced = new Map<string, string>();
+      // Per subscription unless shared: synced originals met while walking, and those only referenced.
+      const synced = config.synced ?? new SyncedBlocks();
 
-      const list = (step: ListStep): Observable<Step> => {
+      const list = (step: ListStep): Observable<BlocksStep> => {
         let position = 0;
         return listChildren(step.blockId).pipe(
           map((response): BlocksStep => {
@@ -98,42 +128,81 @@ export function expandBlocks(
         );
       };
 
-      const descend = (step: BlocksStep): Observable<Step> => {
+      const childrenOf = (step: BlocksStep): ListStep[] => {
         const next: ListStep[] = [];
         for (const block of step.blocks) {
           if (!block.has_children || (block.type !== undefined && NOT_DESCENDED.has(block.type))) continue;
           const syncedFrom = syncedOriginalOf(block);
           if (syncedFrom !== undefined) {
-            if (!referenced.has(syncedFrom)) referenced.set(syncedFrom, step.pageId);
+            if (!synced.referenced.has(syncedFrom)) synced.referenced.set(syncedFrom, step.pageId);
             continue;
           }
-          if (block.type === 'synced_block') originalsSeen.add(block.id);
+          if (block.type === 'synced_block') synced.originals.add(block.id);
           next.push({ kind: 'list', blockId: block.id, pageId: step.pageId, depth: step.depth + 1 });
         }
-        return next.length === 0 ? EMPTY : from(next);
+        return next;
       };
 
+      // A work queue under mergeMap rather than rxjs `expand`: expand re-feeds every emitted value to
+      // its projection, and the leaf steps that complete synchronously then nest one stack frame each
+      // when thousands drain at once (a stack overflow on large trees). Here only listings are inner
+      // subscriptions; children found in a response are queued behind the listings already waiting,
+      // which keeps the walk breadth first.
       const walk = (roots: Observable<ListStep>): Observable<BlocksStep> =>
-        roots.pipe(
-          expand((step: Step) => (step.kind === 'list' ? list(step) : descend(step)), concurrency),
-          filter((step): step is BlocksStep => step.kind === 'blocks'),
-        );
-
-      // Originals only referenced, listed after the walk; their content may reference further such
-      // originals, so repeat until none is left. `listedLate` lists each once, even when referenced from itself.
-      const listedLate = new Set<string>();
-      const unvisitedOriginals = (): Observable<BlocksStep> =>
-        defer(() => {
-          const todo = [...referenced].filter(([id]) => !originalsSeen.has(id) && !listedLate.has(id));
-          if (todo.length === 0) return EMPTY;
-          for (const [id] of todo) listedLate.add(id);
-          return concat(walk(from(todo.map(([id, pageId]): ListStep => ({ kind: 'list', blockId: id, pageId, depth: 0 })))), unvisitedOriginals());
+        new Observable<BlocksStep>((subscriber) => {
+          const steps = new Subject<ListStep>();
+          let outstanding = 0;
+          let rootsDone = false;
+          const settle = (): void => {
+            if (rootsDone && outstanding === 0) steps.complete();
+          };
+          const enqueue = (step: ListStep): void => {
+            outstanding++;
+            steps.next(step);
+          };
+          const subscription = steps
+            .pipe(
+              mergeMap(
+                (step) =>
+                  list(step).pipe(
+                    tap((blocks) => {
+                      for (const child of childrenOf(blocks)) enqueue(child);
+                    }),
+                    finalize(() => {
+                      outstanding--;
+                      settle();
+                    }),
+                  ),
+                concurrency,
+              ),
+            )
+            .subscribe(subscriber);
+          subscription.add(
+            roots.subscribe({
+              next: enqueue,
+              error: (error: unknown) => subscriber.error(error),
+              complete: () => {
+                rootsDone = true;
+                settle();
+              },
+            }),
+          );
+          return subscription;
         });
 
-      return concat(
-        walk(pages.pipe(map((page): ListStep => ({ kind: 'list', blockId: page.id, pageId: page.id, depth: 0 })))),
-        unvisitedOriginals(),
-      ).pipe(map((step): ResourcePage<BlockRecord> => ({ resource: 'blocks', items: step.blocks })));
+      // Originals only referenced, listed after the walk; their content may reference further such
+      // originals, so repeat until none is left (each is listed once, even when referenced from itself).
+      const unvisitedOriginals = (): Observable<BlocksStep> =>
+        defer(() => {
+          const todo = synced.unvisited();
+          if (todo.length === 0) return EMPTY;
+          return concat(walk(from(todo.map((o): ListStep => ({ kind: 'list', blockId: o.id, pageId: o.page_id, depth: 0 })))), unvisitedOriginals());
+        });
+
+      const roots = pages.pipe(map((page): ListStep => ({ kind: 'list', blockId: page.id, pageId: page.page_id ?? page.id, depth: 0 })));
+      return concat(walk(roots), config.synced ? EMPTY : unvisitedOriginals()).pipe(
+        map((step): ResourcePage<BlockRecord> => ({ resource: 'blocks', items: step.blocks })),
+      );
     });
 }
 

@@ -22,7 +22,7 @@ import {
   type Observable,
 } from 'rxjs';
 import type { DeleteSpec } from '../../destinations/destination.js';
-import { expandBlocks, type BlockRecord } from '../../operators/expand-blocks.js';
+import { SyncedBlocks, expandBlocks, type BlockRecord } from '../../operators/expand-blocks.js';
 import { createLimiter, type Limiter } from '../client/limiter.js';
 import { NOTION_VERSIONS, createNotionClient, type NotionClient, type NotionVersion } from '../client/notion-client.js';
 import type { RetryPolicyOptions } from '../client/retry-policy.js';
@@ -169,6 +169,8 @@ export function notionSource(options: NotionSourceOptions): Source {
       let treesFetched = 0;
       const seenPages = new Set<string>();
       const seenContainers = new Set<string>();
+      // One synced-block registry for every unit, seeded with the originals earlier runs listed.
+      const synced = new SyncedBlocks(prev?.synced_originals ?? []);
       // Listing is much faster than walking trees: page listings wait while too many listed pages await
       // their unit, so memory holds a bounded number of pages whatever the workspace size.
       const pending = new BehaviorSubject(0);
@@ -241,20 +243,27 @@ export function notionSource(options: NotionSourceOptions): Source {
         mergeMap((items) => from(items)),
       );
 
+      const walkBlocks = expandBlocks((id) => blockChildren(c, id) as Observable<ListResponse<BlockRecord>>, {
+        concurrency,
+        synced,
+        onUnreachable: (id, pageId, error) => report(id, reasonOf(error), pageId),
+      });
+      /** Synced originals only referenced (on pages the integration cannot see, or not loaded), listed once at the end. */
+      const lateOriginals = (): Observable<ResourcePage> =>
+        defer(() => {
+          const todo = synced.unvisited();
+          return todo.length === 0 ? EMPTY : concat(from(todo).pipe(walkBlocks), lateOriginals());
+        });
+
       /** One checkpoint unit: the pages, the trees that changed, their comments, then the commit point. */
       const unit = (pages: Obj[]): Observable<ResourcePage | Checkpoint> => {
         const trashed = pages.filter(isTrashed);
         const refetch = pages.filter((p) => !isTrashed(p));
         treesFetched += refetch.length;
-        const replaced = [...refetch, ...trashed].map((p) => p.id);
+        // Only trees committed by an earlier unit or run can have rows to replace (a unit commits atomically).
+        const replaced = [...refetch, ...trashed].map((p) => p.id).filter((id) => trees.has(id));
         const kept = options.hardDelete ? refetch : pages;
-        const blocks$ = from(refetch).pipe(
-          expandBlocks((id) => blockChildren(c, id) as Observable<ListResponse<BlockRecord>>, {
-            concurrency,
-            onUnreachable: (id, pageId, error) => report(id, reasonOf(error), pageId),
-          }),
-          share(),
-        );
+        const blocks$ = from(refetch).pipe(walkBlocks, share());
         const pageComments$ = commentsMode === 'none' ? EMPTY : from(refetch).pipe(mergeMap((p) => commentsOf(c, p.id, p.id), concurrency));
         const blockComments$ =
           commentsMode === 'all' ? blocks$.pipe(mergeMap((b) => from(b.items)), mergeMap((b) => commentsOf(c, b.id, b.page_id!), concurrency)) : EMPTY;
@@ -286,6 +295,7 @@ export function notionSource(options: NotionSourceOptions): Source {
             ? { ...(newPagesCursor === undefined ? {} : { pages: newPagesCursor }), rows: Object.fromEntries(newRowCursors) }
             : { ...(pagesCursor === undefined ? {} : { pages: pagesCursor }), rows: Object.fromEntries(rowCursors) },
           trees: Object.fromEntries(trees),
+          synced_originals: [...synced.originals],
           ...(advance ? { run_started_at: runStartedAt } : prev?.run_started_at ? { run_started_at: prev.run_started_at } : {}),
         };
         return state as unknown as Record<string, unknown>;
@@ -301,6 +311,7 @@ export function notionSource(options: NotionSourceOptions): Source {
 
       return concat(
         merge(users$, containers$.pipe(asResource(containerTable)), units$),
+        lateOriginals(),
         deletes$,
         defer(() => {
           notes.push(`block trees: ${treesFetched} fetched, ${Math.max(0, trees.size - treesFetched)} unchanged`);

@@ -9,6 +9,8 @@ export interface NotionState {
   readonly cursors: { readonly pages?: string; readonly rows: Readonly<Record<string, string>> };
   /** Page id → the page's `last_edited_time` when its block tree (and comments) were loaded. */
   readonly trees: Readonly<Record<string, string>>;
+  /** Synced-block originals whose children were loaded (a reference met later does not list them again). */
+  readonly synced_originals?: readonly string[];
   /** When the last complete run started (this machine's clock), for the boundary-minute rule. */
   readonly run_started_at?: string;
 }
@@ -29,7 +31,13 @@ const MINUTE = 60_000;
 export function readNotionState(state: Readonly<Record<string, unknown>> | undefined, version: string): NotionState | undefined {
   const s = state as Partial<NotionState> | undefined;
   if (!s || s.notion_version !== version || typeof s.trees !== 'object' || s.trees === null) return undefined;
-  return { notion_version: version, cursors: { rows: {}, ...(s.cursors ?? {}) }, trees: s.trees, ...(s.run_started_at ? { run_started_at: s.run_started_at } : {}) };
+  return {
+    notion_version: version,
+    cursors: { rows: {}, ...(s.cursors ?? {}) },
+    trees: s.trees,
+    ...(Array.isArray(s.synced_originals) ? { synced_originals: s.synced_originals } : {}),
+    ...(s.run_started_at ? { run_started_at: s.run_started_at } : {}),
+  };
 }
 
 /** `t` rounded down to the minute, as Notion rounds `last_edited_time`. */
