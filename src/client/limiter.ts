@@ -73,6 +73,9 @@ class TokenBucketLimiter implements Limiter {
   readonly #adaptive: boolean;
   readonly #unlimited: boolean;
   readonly #queue: Waiter[] = [];
+  /** Send times of the last `requests` acquisitions (a ring): no window of `windowMs` may hold more. */
+  readonly #sent: number[] = [];
+  readonly #requests: number;
   #rate: number;
   #tokens: number;
   #last: number;
@@ -91,6 +94,7 @@ class TokenBucketLimiter implements Limiter {
     this.#rate = this.#baseRate;
     this.#adaptive = adaptive;
     this.#unlimited = requests === Infinity;
+    this.#requests = requests;
     this.#tokens = burst;
     this.#last = scheduler.now();
   }
@@ -150,9 +154,13 @@ class TokenBucketLimiter implements Limiter {
     this.#draining = true;
     const now = this.#scheduler.now();
     this.#refill(now);
-    while (this.#queue.length > 0 && now >= this.#pausedUntil && (this.#unlimited || this.#tokens >= 1 - EPSILON)) {
+    while (this.#queue.length > 0 && now >= this.#pausedUntil && (this.#unlimited || (this.#tokens >= 1 - EPSILON && this.#windowFree(now)))) {
       const waiter = this.#queue.shift()!;
-      if (!this.#unlimited) this.#tokens -= 1;
+      if (!this.#unlimited) {
+        this.#tokens -= 1;
+        this.#sent.push(now);
+        if (this.#sent.length > this.#requests) this.#sent.shift();
+      }
       this.#acquired++;
       if (now > waiter.since) this.#waits++;
       waiter.subscriber.next();
@@ -163,12 +171,21 @@ class TokenBucketLimiter implements Limiter {
       const delay =
         now < this.#pausedUntil
           ? this.#pausedUntil - now
-          : Math.max(1, Math.ceil((1 - this.#tokens) / this.#rate - EPSILON));
+          : Math.max(1, Math.ceil((1 - this.#tokens) / this.#rate - EPSILON), this.#windowFree(now) ? 0 : this.#sent[0]! + this.#windowMs - now);
       this.#timer = this.#scheduler.schedule(() => {
         this.#timer = undefined;
         this.#drain();
       }, delay);
     }
+  }
+
+  /**
+   * True when one more request keeps every window of `windowMs` at `requests` or fewer. A bucket alone
+   * lets a full burst plus the refill through in the first window, which a server counting fixed
+   * windows (as Notion does) answers with 429s.
+   */
+  #windowFree(now: number): boolean {
+    return this.#sent.length < this.#requests || now - this.#sent[0]! >= this.#windowMs;
   }
 
   #cancelTimer(): void {

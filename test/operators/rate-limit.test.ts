@@ -13,11 +13,19 @@ const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => e
 // 3 requests per 30 ms: a burst of 3, then one token every 10 ms. Limiters are built inside run()
 // so that they read virtual time.
 describe('rateLimit', () => {
-  it('lets a burst through at once, then one request per refill interval', () => {
+  it('lets a burst through at once, then never more than the budget in any window (as a server counting fixed windows needs)', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const limiter = createLimiter({ requests: 3, windowMs: 30 });
       const requests = ['a', 'b', 'c', 'd', 'e'].map((v) => cold(`(${v}|)`).pipe(rateLimit(limiter)));
-      expectObservable(merge(...requests)).toBe('(abc) 5ms d 9ms (e|)');
+      expectObservable(merge(...requests)).toBe('(abc) 25ms (de|)');
+    });
+  });
+
+  it('spreads requests at the refill rate once the burst is spent and the window allows', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const limiter = createLimiter({ requests: 3, windowMs: 30, burst: 1 });
+      const requests = ['a', 'b', 'c', 'd'].map((v) => cold(`(${v}|)`).pipe(rateLimit(limiter)));
+      expectObservable(merge(...requests)).toBe('a 9ms b 9ms c 9ms (d|)');
     });
   });
 
