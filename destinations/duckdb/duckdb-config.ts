@@ -19,11 +19,14 @@ export interface DuckDBConfig {
 
 /**
  * Options every instance notionflow opens gets: the extensions notionflow needs (json, parquet) are
- * built in, and nothing may be downloaded.
+ * built in, and nothing may be downloaded. A load commits many units; with DuckDB's default 16 MB WAL
+ * threshold each commit also checkpointed the WAL into the file. The WAL now grows to 1 GB and is
+ * checkpointed when the instance closes (committed units stay durable in the WAL meanwhile).
  */
 export const DUCKDB_INSTANCE_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
   autoinstall_known_extensions: 'false',
   autoload_known_extensions: 'false',
+  checkpoint_threshold: '1GB',
 });
 
 /** Check a {@link DuckDBConfig} when the destination is built, not mid-run. */

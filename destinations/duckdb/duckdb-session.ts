@@ -11,6 +11,8 @@ import { DUCKDB_INSTANCE_OPTIONS, databasePath, type DuckDBConfig } from './duck
 import { addColumnSql, addStagingColumnSql, columnList, createStagingSql, createTableSql, qualified, quoteIdent, stagingName } from './duckdb-sql.js';
 
 
+/** A TEMP table (private to the connection) holding the root ids one merge deletes the child rows of. */
+const MERGED_IDS = 'temp.main."_notionflow_merged_ids"';
 
 /**
  * A DuckDB session: one connection to the database file.
@@ -175,13 +177,22 @@ export class DuckDBSession implements DestinationSession {
         }
         await this.#exec(`DELETE FROM ${this.#q(spec.table)} WHERE ${where}`);
       }
+      // Merge keys of the staged merge tables (a root's primary key, a child's _dlt_id): one query tells
+      // which staging tables hold a key twice; only those need the deduplicating window.
+      const keyOf = (name: string): string | undefined => {
+        const root = rootOf(name);
+        if (root?.writeDisposition !== 'merge' || (root.primaryKey?.length ?? 0) === 0) return undefined;
+        return root.name === name ? columnList(root.primaryKey!) : quoteIdent(DLT_COLUMNS.id);
+      };
+      const merged = staged.filter((n) => keyOf(n) !== undefined);
+      const counts = merged.length === 0 ? [] : await this.#firstRow(`SELECT ${merged.map((n) => `(SELECT count(*) = count(DISTINCT (${keyOf(n)!})) FROM ${stagingName(n)})`).join(', ')}`);
+      const unique = new Map(merged.map((n, i) => [n, counts[i] === true]));
       for (const name of staged) {
         current = name;
-        const root = rootOf(name);
-        const merge = root?.writeDisposition === 'merge' && (root.primaryKey?.length ?? 0) > 0;
-        if (!merge) await this.#exec(`INSERT INTO ${this.#q(name)} BY NAME SELECT * FROM ${stagingName(name)}`);
-        else if (root!.name === name) await this.#mergeRoot(root!, descendantsOf(name), (t) => (current = t));
-        else await this.#exec(`INSERT INTO ${this.#q(name)} BY NAME SELECT * FROM ${stagingName(name)} QUALIFY row_number() OVER (PARTITION BY ${quoteIdent(DLT_COLUMNS.id)} ORDER BY rowid DESC) = 1`);
+        const key = keyOf(name);
+        if (key === undefined) await this.#exec(`INSERT INTO ${this.#q(name)} BY NAME SELECT * FROM ${stagingName(name)}`);
+        else if (rootOf(name)!.name === name) await this.#mergeRoot(rootOf(name)!, descendantsOf(name), unique.get(name)!, (t) => (current = t));
+        else await this.#insertLastPerKey(name, key, unique.get(name)!);
       }
       current = '_dlt_pipeline_state';
       const stateJson = JSON.stringify(load.state);
@@ -207,7 +218,8 @@ export class DuckDBSession implements DestinationSession {
         `INSERT INTO ${this.#q('_dlt_loads')} (load_id, schema_name, status, inserted_at, schema_version_hash) VALUES ($1, $2, $3, now(), $4)`,
         [load.loadId, load.schemaName, load.final ? 0 : 1, load.schemaVersionHash],
       );
-      for (const name of this.#staged) await this.#exec(`DELETE FROM ${stagingName(name)}`);
+      // Emptying staging is part of the transaction (one statement list, one round trip).
+      if (this.#staged.size > 0) await this.#exec([...this.#staged].map((n) => `DELETE FROM ${stagingName(n)}`).join('; '));
       await this.#exec('COMMIT');
     } catch (err) {
       await this.#exec('ROLLBACK').catch(() => undefined);
@@ -257,27 +269,45 @@ export class DuckDBSession implements DestinationSession {
     if (this.#ownsInstance) this.#instance.closeSync();
   }
 
-  /** Delete-insert merge of a root table with its descendants, in the open transaction. */
-  async #mergeRoot(root: TableSchema, descendants: readonly TableSchema[], at: (table: string) => void): Promise<void> {
+  /**
+   * Delete-insert merge of a root table with its descendants, in the open transaction. `unique`: whether
+   * staging holds every key once (then no deduplicating window is needed).
+   */
+  async #mergeRoot(root: TableSchema, descendants: readonly TableSchema[], unique: boolean, at: (table: string) => void): Promise<void> {
     const target = this.#q(root.name);
     const staging = stagingName(root.name);
     const key = columnList(root.primaryKey!);
     const id = quoteIdent(DLT_COLUMNS.id);
     const rootId = quoteIdent(DLT_COLUMNS.rootId);
-    // Child rows of every merged root go, also in child tables that got no rows this time (a list that became empty).
-    for (const child of descendants) {
-      at(child.name);
-      const columns = (await this.#existingTables()).get(child.name) ?? [];
-      if (!columns.some((c) => c.name === DLT_COLUMNS.rootId)) {
-        throw new DestinationError('duckdb', `child table "${child.name}" of merge table "${root.name}" has no ${DLT_COLUMNS.rootId} column.`, { table: child.name });
-      }
-      await this.#exec(
-        `DELETE FROM ${this.#q(child.name)} WHERE ${rootId} IN (SELECT ${id} FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging}) UNION ALL SELECT ${id} FROM ${staging})`,
-      );
-    }
     at(root.name);
-    await this.#exec(`DELETE FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging})`);
-    await this.#exec(`INSERT INTO ${target} BY NAME SELECT * FROM ${staging} QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY rowid DESC) = 1`);
+    const deleteRoot = `DELETE FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging})`;
+    if (descendants.length === 0) {
+      await this.#exec(deleteRoot);
+    } else {
+      for (const child of descendants) {
+        const columns = (await this.#existingTables()).get(child.name) ?? [];
+        if (!columns.some((c) => c.name === DLT_COLUMNS.rootId)) {
+          throw new DestinationError('duckdb', `child table "${child.name}" of merge table "${root.name}" has no ${DLT_COLUMNS.rootId} column.`, { table: child.name });
+        }
+      }
+      // The target rows with a staged key, found once. When there are none (a first load, most units),
+      // nothing is deleted and no child table is scanned; otherwise their child rows go, also in child
+      // tables that got no rows this time (a list that became empty), then they do (one round trip).
+      const [matched] = await this.#firstRow(
+        `CREATE OR REPLACE TEMP TABLE ${MERGED_IDS} AS SELECT ${id} FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging}); SELECT count(*) FROM ${MERGED_IDS}`,
+      );
+      if (Number(matched) > 0) {
+        const deletes = descendants.map((d) => `DELETE FROM ${this.#q(d.name)} WHERE ${rootId} IN (SELECT ${id} FROM ${MERGED_IDS})`);
+        await this.#exec([...deletes, deleteRoot].join('; '));
+      }
+    }
+    await this.#insertLastPerKey(root.name, key, unique);
+  }
+
+  /** Insert the staged rows of `table`; unless every staged `key` (a column list) is `unique`, only the last staged row per key. */
+  async #insertLastPerKey(table: string, key: string, unique: boolean): Promise<void> {
+    const last = unique ? '' : ` QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY rowid DESC) = 1`;
+    await this.#exec(`INSERT INTO ${this.#q(table)} BY NAME SELECT * FROM ${stagingName(table)}${last}`);
   }
 
   async #ensureSystemTables(): Promise<void> {
@@ -332,6 +362,12 @@ export class DuckDBSession implements DestinationSession {
     } catch (err) {
       throw this.#error('query failed', err);
     }
+  }
+
+  /** The first row of a query, as plain values (no row: empty). */
+  async #firstRow(sql: string): Promise<unknown[]> {
+    this.#log?.(sql);
+    return (await this.#connection.runAndReadAll(sql)).getRowsJS()[0] ?? [];
   }
 
   async #rows(sql: string, values?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
