@@ -27,6 +27,9 @@ export const DUCKDB_INSTANCE_OPTIONS: Readonly<Record<string, string>> = Object.
   autoinstall_known_extensions: 'false',
   autoload_known_extensions: 'false',
   checkpoint_threshold: '1GB',
+  // DuckDB's buffer pool defaults to 80% of RAM and keeps what it wrote resident; a loader needs little
+  // of it (pages beyond the limit are evicted to the file or spilled), so its memory stays flat.
+  memory_limit: '256MB',
 });
 
 /** Check a {@link DuckDBConfig} when the destination is built, not mid-run. */

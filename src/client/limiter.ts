@@ -76,6 +76,12 @@ class TokenBucketLimiter implements Limiter {
   /** Send times of the last `requests` acquisitions (a ring): no window of `windowMs` may hold more. */
   readonly #sent: number[] = [];
   readonly #requests: number;
+  /**
+   * The server opens its window when the first request ARRIVES, a little after we sent it: wait this
+   * much longer than a window (2% of it, at most 1 s) so the next window's first request never lands
+   * in the previous one.
+   */
+  readonly #margin: number;
   #rate: number;
   #tokens: number;
   #last: number;
@@ -95,6 +101,8 @@ class TokenBucketLimiter implements Limiter {
     this.#adaptive = adaptive;
     this.#unlimited = requests === Infinity;
     this.#requests = requests;
+    // Only windows of a second or more meet real servers; the margin would only blur short test windows.
+    this.#margin = windowMs >= 1000 ? Math.min(1000, windowMs * 0.02) : 0;
     this.#tokens = burst;
     this.#last = scheduler.now();
   }
@@ -171,7 +179,7 @@ class TokenBucketLimiter implements Limiter {
       const delay =
         now < this.#pausedUntil
           ? this.#pausedUntil - now
-          : Math.max(1, Math.ceil((1 - this.#tokens) / this.#rate - EPSILON), this.#windowFree(now) ? 0 : this.#sent[0]! + this.#windowMs - now);
+          : Math.max(1, Math.ceil((1 - this.#tokens) / this.#rate - EPSILON), this.#windowFree(now) ? 0 : this.#sent[0]! + this.#windowMs + this.#margin - now);
       this.#timer = this.#scheduler.schedule(() => {
         this.#timer = undefined;
         this.#drain();
@@ -185,7 +193,7 @@ class TokenBucketLimiter implements Limiter {
    * windows (as Notion does) answers with 429s.
    */
   #windowFree(now: number): boolean {
-    return this.#sent.length < this.#requests || now - this.#sent[0]! >= this.#windowMs;
+    return this.#sent.length < this.#requests || now - this.#sent[0]! >= this.#windowMs + this.#margin;
   }
 
   #cancelTimer(): void {
