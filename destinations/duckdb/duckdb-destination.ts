@@ -9,7 +9,7 @@ export const DUCKDB_CAPABILITIES: DestinationCapabilities = defineCapabilities({
   queryable: true,
   maxIdentifierLength: 255,
   // Larger batches amortize the per-write appender setup; a checkpoint cuts earlier anyway.
-  preferredBatch: { maxRows: 50_000, maxBytes: 32 * 1024 * 1024 },
+  preferredBatch: { maxRows: 10_000, maxBytes: 8 * 1024 * 1024 },
 });
 
 /**
