@@ -12,13 +12,20 @@ export const NO_FIT: unique symbol = Symbol('no-fit');
 
 /**
  * The data type of a JSON scalar, as dlt infers it: integers → bigint, other numbers → double,
- * ISO 8601 instants → timestamp, `YYYY-MM-DD` → date, other strings → text. Undefined for null.
+ * ISO 8601 instants and calendar dates (`YYYY-MM-DD`, at midnight UTC) → timestamp, other strings →
+ * text. Undefined for null.
+ *
+ * Calendar dates are typed timestamp, not date, because Notion date values mix both forms (a date
+ * property holds `2024-05-01` on one row and `2024-05-01T10:00:00+02:00` on the next): with a
+ * separate date type, the column's type — and whether a variant column appears — would depend on
+ * which row arrived first, and two loads of the same workspace could differ. `date` columns come
+ * from declared or stored schemas.
  */
 export function inferDataType(value: unknown): DataType | undefined {
   switch (typeof value) {
     case 'string':
       if (value.length >= 16 && value.length <= 35 && isTimestamp(value)) return 'timestamp';
-      if (value.length === 10 && isCalendarDate(value)) return 'date';
+      if (value.length === 10 && isCalendarDate(value)) return 'timestamp';
       return 'text';
     case 'number':
       return Number.isSafeInteger(value) ? 'bigint' : 'double';

@@ -21,8 +21,8 @@ describe('inferDataType', () => {
     ['timestamp', '2024-05-01T10:20:30.000Z'],
     ['timestamp', '2024-05-01T10:20:30.123+02:00'],
     ['timestamp', '2024-05-01T10:20Z'],
-    ['date', '2024-05-01'],
-    ['date', '2024-02-29'],
+    ['timestamp', '2024-05-01'],
+    ['timestamp', '2024-02-29'],
     ['json', { a: 1 }],
     ['json', []],
   ] as const)('%s for %p', (type, value) => {
@@ -101,7 +101,7 @@ describe('applySchema', () => {
     };
     applySchema(schema, page);
     const cols = (t: string) => Object.fromEntries(schema.table(t)!.columns.map((c) => [c.name, `${c.dataType}${c.nullable ? '?' : ''}`]));
-    expect(cols('pages')).toEqual({ _dlt_load_id: 'text', _dlt_id: 'text', id: 'text', n: 'bigint?', f: 'double?', ok: 'bool?', at: 'timestamp?', day: 'date?' });
+    expect(cols('pages')).toEqual({ _dlt_load_id: 'text', _dlt_id: 'text', id: 'text', n: 'bigint?', f: 'double?', ok: 'bool?', at: 'timestamp?', day: 'timestamp?' });
     expect(schema.table('pages__tags')).toMatchObject({ parent: 'pages', writeDisposition: 'merge' });
     expect(cols('pages__tags')).toEqual({ _dlt_load_id: 'text', _dlt_id: 'text', _dlt_parent_id: 'text', _dlt_list_idx: 'bigint', _dlt_root_id: 'text', value: 'text?' });
     // values coerced in place
@@ -157,10 +157,18 @@ describe('applySchema', () => {
     ]);
   });
 
+  it('types dates and instants alike, whichever arrives first (no variant column from arrival order)', () => {
+    for (const order of [['2024-05-01', '2024-05-01T10:00:00+02:00'], ['2024-05-01T10:00:00+02:00', '2024-05-01']]) {
+      const schema = new Schema('notion');
+      applySchema(schema, rootPage(order.map((d) => ({ d }))));
+      expect(schema.table('pages')!.columns.map((c) => `${c.name}:${c.dataType}`)).toEqual(['d:timestamp']);
+    }
+  });
+
   it('keeps an invalid calendar date as text, so no destination shifts or rejects it', () => {
     const schema = new Schema('notion');
     applySchema(schema, rootPage([{ d: '2024-05-01' }, { d: '2024-02-30' }, { e: '2023-02-29' }]));
-    expect(schema.table('pages')!.columns.map((c) => `${c.name}:${c.dataType}`)).toEqual(['d:date', 'd__v_text:text', 'e:text']);
+    expect(schema.table('pages')!.columns.map((c) => `${c.name}:${c.dataType}`)).toEqual(['d:timestamp', 'd__v_text:text', 'e:text']);
   });
 });
 
