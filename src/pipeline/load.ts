@@ -55,6 +55,7 @@ export class Load {
       const disposition = this.#supported(context.fullRefresh ? 'replace' : r.writeDisposition);
       this.schema.ensureTable({ name: r.name, writeDisposition: disposition, ...(r.primaryKey ? { primaryKey: r.primaryKey } : {}) });
       this.schema.setWriteDisposition(r.name, disposition);
+      if (r.typeHints) this.schema.setTypeHints(r.name, r.typeHints);
     }
     // The session has to be shown every known table once: it refuses writes to tables it was not shown.
     this.schema.markAllChanged();

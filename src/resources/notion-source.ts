@@ -123,6 +123,8 @@ export function notionSource(options: NotionSourceOptions): Source {
     name,
     primaryKey: ['id'],
     writeDisposition: 'merge' as const,
+    // Notion numbers are floats: `3` on one row and `3.5` on the next is one double column, not a variant.
+    ...(name === 'pages' ? { typeHints: { __number: 'double' as const } } : {}),
   }));
 
   const unreachable: { id: string; pageId?: string; reason: string }[] = [];

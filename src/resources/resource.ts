@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { DeleteSpec } from '../../destinations/destination.js';
 import type { FlushSignal } from '../../operators/to-record-batches.js';
 import type { ResourcePage } from '../records.js';
+import type { DataType } from '../schema/data-types.js';
 import type { WriteDisposition } from '../schema/table-schema.js';
 
 /** A resource's table: its name, primary key and write disposition. */
@@ -9,6 +10,12 @@ export interface ResourceDef {
   readonly name: string;
   readonly primaryKey?: readonly string[];
   readonly writeDisposition: WriteDisposition;
+  /**
+   * Column types to use instead of inference, by the end of the normalized column name (e.g.
+   * `{ __number: 'double' }`): a column whose first value happens to be `3` must not become bigint
+   * when the property holds `3.5` on the next row.
+   */
+  readonly typeHints?: Readonly<Record<string, DataType>>;
 }
 
 /** What a source reports besides its data, shown in the load info. */

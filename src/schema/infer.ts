@@ -109,7 +109,7 @@ function typeRow(schema: Schema, table: string, pk: ReadonlySet<string>, row: Ro
     if (!column) {
       // Own properties only: a column may be called `constructor` or `toString`.
       const link = Object.hasOwn(LINK_COLUMNS, col);
-      const dataType = link ? LINK_COLUMNS[col]! : inferDataType(value);
+      const dataType = link ? LINK_COLUMNS[col]! : (schema.hintFor(table, col) ?? inferDataType(value));
       if (dataType === undefined) continue;
       column = { name: col, dataType, nullable: !link && !pk.has(col) };
       schema.addColumn(table, column);

@@ -22,6 +22,7 @@ export class Schema {
   readonly #tables = new Map<string, TableSchema>();
   readonly #columnIndex = new Map<string, Map<string, ColumnSchema>>();
   readonly #dirty = new Set<string>();
+  readonly #hints = new Map<string, ReadonlyArray<readonly [string, DataType]>>();
   #version = 0;
 
   constructor(name: string, tables: readonly TableSchema[] = []) {
@@ -101,6 +102,19 @@ export class Schema {
       return;
     }
     this.#put({ ...t, columns: [...t.columns, column] });
+  }
+
+  /** Column types by name suffix for a root table and its child tables (see `ResourceDef.typeHints`). */
+  setTypeHints(table: string, hints: Readonly<Record<string, DataType>>): void {
+    this.#hints.set(table, Object.entries(hints));
+  }
+
+  /** The hinted type of a new column, if its root table has a hint whose suffix the name ends with. */
+  hintFor(table: string, column: string): DataType | undefined {
+    const hints = this.#hints.get(this.#tables.has(table) ? this.rootOf(table) : table);
+    if (!hints) return undefined;
+    for (const [suffix, type] of hints) if (column.endsWith(suffix)) return type;
+    return undefined;
   }
 
   /** Change a table's write disposition (for example `replace` on a full refresh). */

@@ -245,3 +245,15 @@ describe('inferSchema operator', () => {
     });
   });
 });
+
+describe('type hints', () => {
+  it('type a hinted column the same whichever value comes first (3 then 3.5, or 3.5 then 3)', () => {
+    for (const values of [[3, 3.5], [3.5, 3]]) {
+      const schema = new Schema('notion');
+      schema.ensureTable({ name: 'pages', primaryKey: ['id'], writeDisposition: 'merge' });
+      schema.setTypeHints('pages', { __number: 'double' });
+      applySchema(schema, { resource: 'pages', tables: [{ table: 'pages', rows: values.map((v) => ({ properties__estimate__number: v, position: 1 })) }] });
+      expect(schema.table('pages')!.columns.map((c) => `${c.name}:${c.dataType}`)).toEqual(['properties__estimate__number:double', 'position:bigint']);
+    }
+  });
+});
