@@ -1,6 +1,7 @@
 import bindings from '@duckdb/node-bindings';
 import { DuckDBDataChunk, type DuckDBAppender } from '@duckdb/node-api';
-import { Bool, DateDay, Float64, Int64, TimeUnit, Timestamp, Utf8, type Data, type RecordBatch } from 'apache-arrow';
+import type { Data, RecordBatch } from 'apache-arrow';
+import { fitsArrowType } from '../../src/arrow/arrow-types.js';
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
 import { DestinationError } from '../errors.js';
 import { duckdbStagingType } from './duckdb-type-mapper.js';
@@ -66,20 +67,9 @@ class Scratch {
 }
 
 function checkType(table: string, column: ColumnSchema, data: Data): void {
-  const t = data.type;
-  const ok =
-    column.dataType === 'text' || column.dataType === 'json'
-      ? t instanceof Utf8
-      : column.dataType === 'bigint'
-        ? t instanceof Int64
-        : column.dataType === 'double'
-          ? t instanceof Float64
-          : column.dataType === 'bool'
-            ? t instanceof Bool
-            : column.dataType === 'timestamp'
-              ? t instanceof Timestamp && t.unit === TimeUnit.MICROSECOND
-              : t instanceof DateDay;
-  if (!ok) throw new DestinationError('duckdb', `column "${column.name}" is ${column.dataType} but the batch has Arrow type ${String(t)}.`, { table });
+  if (!fitsArrowType(column.dataType, data.type)) {
+    throw new DestinationError('duckdb', `column "${column.name}" is ${column.dataType} but the batch has Arrow type ${String(data.type)}.`, { table });
+  }
 }
 
 function setAllNull(vector: bindings.Vector, n: number, scratch: Scratch): void {

@@ -2,7 +2,7 @@ import { makeData, RecordBatch, Schema, Struct, Table, tableToIPC, type Data, ty
 import type { DataType } from '../../src/schema/data-types.js';
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
 import { DestinationError } from '../errors.js';
-import { fileFieldOf } from './filesystem-type-mapper.js';
+import { arrowFieldOf } from '../../src/arrow/arrow-types.js';
 
 /** The file formats the filesystem destination writes. */
 export type FileFormat = 'parquet' | 'jsonl';
@@ -13,7 +13,8 @@ export type FileFormat = 'parquet' | 'jsonl';
  * to the same columns, so the file has one schema.
  */
 export function conformBatch(table: string, columns: readonly ColumnSchema[], batch: RecordBatch): RecordBatch {
-  const fields = columns.map(fileFieldOf);
+  // Every field of a file is nullable: a column added mid-load is null in older rows.
+  const fields = columns.map((c) => arrowFieldOf({ ...c, nullable: true }));
   const children = columns.map((c, i) => {
     const index = batch.schema.fields.findIndex((f) => f.name === c.name);
     if (index < 0) return nullData(fields[i]!.type, batch.numRows);

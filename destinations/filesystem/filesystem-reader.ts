@@ -9,7 +9,7 @@ import { DestinationError } from '../errors.js';
 import type { FileStore } from './file-store.js';
 import { FilesystemLayout as L } from './filesystem-layout.js';
 import { committedLoadIds, readJson, type LoadMarker, type StateFile, type VersionFile } from './filesystem-manifest.js';
-import { readerSqlType } from './filesystem-type-mapper.js';
+import { duckdbColumnType } from '../duckdb/duckdb-type-mapper.js';
 
 /** The system tables the reader rebuilds from the marker, state and schema files. */
 const SYSTEM_TABLES: Readonly<Record<string, readonly (readonly [string, DataType])[]>> = {
@@ -131,12 +131,12 @@ export class FilesystemReader {
   }
 
   async #tableSelect(cols: ReadonlyMap<string, DataType>, files: { parquet: string[]; jsonl: string[]; columns: Set<string> }): Promise<string> {
-    const list = (expr: (name: string, type: string) => string) => [...cols].map(([name, t]) => `${expr(name, readerSqlType(t))} AS ${quote(name)}`).join(', ');
+    const list = (expr: (name: string, type: string) => string) => [...cols].map(([name, t]) => `${expr(name, duckdbColumnType(t))} AS ${quote(name)}`).join(', ');
     const selects: string[] = [];
     const fromFiles = (source: string) => `SELECT ${list((n, t) => (files.columns.has(n) ? `CAST(${quote(n)} AS ${t})` : `CAST(NULL AS ${t})`))} FROM ${source}`;
     if (files.parquet.length > 0) selects.push(fromFiles(`read_parquet(${pathList(files.parquet)}, union_by_name = true)`));
     if (files.jsonl.length > 0) {
-      const spec = [...cols].filter(([n]) => files.columns.has(n)).map(([n, t]) => `${literal(n)}: ${literal(readerSqlType(t))}`);
+      const spec = [...cols].filter(([n]) => files.columns.has(n)).map(([n, t]) => `${literal(n)}: ${literal(duckdbColumnType(t))}`);
       selects.push(fromFiles(`read_json(${pathList(files.jsonl)}, format = 'newline_delimited', columns = {${spec.join(', ')}})`));
     }
     if (selects.length === 0) return `SELECT ${list((_, t) => `CAST(NULL AS ${t})`)} WHERE false`;
@@ -157,8 +157,8 @@ export class FilesystemReader {
     };
     for (const [name, cols] of Object.entries(SYSTEM_TABLES)) {
       const target = `${quote(this.#dataset)}.${quote(name)}`;
-      await con.run(`CREATE TABLE ${target} (${cols.map(([n, t]) => `${quote(n)} ${readerSqlType(t)}`).join(', ')})`);
-      const params = cols.map(([, t], i) => `CAST($${i + 1} AS ${readerSqlType(t)})`).join(', ');
+      await con.run(`CREATE TABLE ${target} (${cols.map(([n, t]) => `${quote(n)} ${duckdbColumnType(t)}`).join(', ')})`);
+      const params = cols.map(([, t], i) => `CAST($${i + 1} AS ${duckdbColumnType(t)})`).join(', ');
       for (const row of rows[name]!) await con.run(`INSERT INTO ${target} VALUES (${params})`, row.map((v) => (typeof v === 'number' ? String(v) : v)));
     }
   }

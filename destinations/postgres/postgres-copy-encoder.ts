@@ -1,4 +1,5 @@
-import { Bool, DateDay, Float64, Int64, TimeUnit, Timestamp, Utf8, type Data, type RecordBatch } from 'apache-arrow';
+import type { Data, RecordBatch } from 'apache-arrow';
+import { fitsArrowType } from '../../src/arrow/arrow-types.js';
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
 import { DestinationError } from '../errors.js';
 
@@ -361,18 +362,7 @@ function int32Words(values: BigInt64Array): Int32Array {
 }
 
 function checkType(table: string, column: ColumnSchema, data: Data): void {
-  const t = data.type;
-  const ok =
-    column.dataType === 'text' || column.dataType === 'json'
-      ? t instanceof Utf8
-      : column.dataType === 'bigint'
-        ? t instanceof Int64
-        : column.dataType === 'double'
-          ? t instanceof Float64
-          : column.dataType === 'bool'
-            ? t instanceof Bool
-            : column.dataType === 'timestamp'
-              ? t instanceof Timestamp && t.unit === TimeUnit.MICROSECOND
-              : t instanceof DateDay;
-  if (!ok) throw new DestinationError('postgres', `column "${column.name}" is ${column.dataType} but the batch has Arrow type ${String(t)}.`, { table });
+  if (!fitsArrowType(column.dataType, data.type)) {
+    throw new DestinationError('postgres', `column "${column.name}" is ${column.dataType} but the batch has Arrow type ${String(data.type)}.`, { table });
+  }
 }

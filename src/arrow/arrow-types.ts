@@ -44,3 +44,22 @@ export function dataTypeOfField(field: Field): DataType {
   if (t instanceof DateDay) return 'date';
   return 'text';
 }
+
+/** True when an Arrow type is the one notionflow builds for `dataType` (what a sink can copy buffers from). */
+export function fitsArrowType(dataType: DataType, type: ArrowType): boolean {
+  switch (dataType) {
+    case 'text':
+    case 'json':
+      return type instanceof Utf8;
+    case 'bigint':
+      return type instanceof Int64;
+    case 'double':
+      return type instanceof Float64;
+    case 'bool':
+      return type instanceof Bool;
+    case 'timestamp':
+      return type instanceof Timestamp && type.unit === TimeUnit.MICROSECOND;
+    case 'date':
+      return type instanceof DateDay;
+  }
+}
