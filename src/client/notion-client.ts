@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { got, ReadError, RequestError, TimeoutError, type Got } from 'got';
+import { got, ReadError, RequestError, TimeoutError, type CancelableRequest, type Got, type Response } from 'got';
 import { asyncScheduler, defer, Observable, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../errors.js';
 import { rateLimit } from '../../operators/rate-limit.js';
@@ -151,23 +151,38 @@ export class NotionClient implements NotionRequester {
       const once$ = new Observable<T>((subscriber) => {
         attempt++;
         const info = { method: request.method, path: request.path, attempt };
-        const controller = new AbortController();
         const started = this.#scheduler.now();
-        this.#send<T>(request, controller.signal).then(
-          ({ status, value }) => {
-            if (!this.#record({ ...info, status, durationMs: this.#scheduler.now() - started }, subscriber)) return;
-            subscriber.next(value);
+        // got's cancelable promise, not an AbortSignal: a signal per request costs more CPU than the request itself.
+        const sent = this.#send(request);
+        let settled = false;
+        sent.then(
+          (response) => {
+            settled = true;
+            let outcome: { status: number; value: T };
+            try {
+              outcome = this.#read<T>(request, response);
+            } catch (error) {
+              if (error instanceof NotionTransportError) this.#transportErrors++;
+              if (this.#record({ ...info, status: (error as NotionApiError | NotionTransportError).status, durationMs: this.#scheduler.now() - started }, subscriber)) subscriber.error(error);
+              return;
+            }
+            if (!this.#record({ ...info, status: outcome.status, durationMs: this.#scheduler.now() - started }, subscriber)) return;
+            subscriber.next(outcome.value);
             subscriber.complete();
           },
           (error: unknown) => {
-            if (controller.signal.aborted) return;
-            const status = error instanceof NotionApiError || error instanceof NotionTransportError ? error.status : undefined;
-            if (error instanceof NotionTransportError) this.#transportErrors++;
-            if (!this.#record({ ...info, status, durationMs: this.#scheduler.now() - started }, subscriber)) return;
-            subscriber.error(error);
+            if (settled) return;
+            settled = true;
+            if (sent.isCanceled) return;
+            const failure = this.#transportError(error, request.method, request.path);
+            this.#transportErrors++;
+            if (!this.#record({ ...info, status: undefined, durationMs: this.#scheduler.now() - started }, subscriber)) return;
+            subscriber.error(failure);
           },
         );
-        return () => controller.abort();
+        return () => {
+          if (!settled) sent.cancel();
+        };
       });
       return once$.pipe(
         rateLimit(this.limiter),
@@ -204,20 +219,19 @@ export class NotionClient implements NotionRequester {
     }
   }
 
-  async #send<T>(request: NotionRequest, signal: AbortSignal): Promise<{ status: number; value: T }> {
-    const { method, path } = request;
+  /** One HTTP attempt; got's promise, cancelable. */
+  #send(request: NotionRequest): CancelableRequest<Response<string>> {
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-    let response;
-    try {
-      response = await this.#got(path.replace(/^\/+/, ''), {
-        method,
-        searchParams: toSearchParams(request.query),
-        ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
-        signal,
-      });
-    } catch (error) {
-      throw this.#transportError(error, method, path);
-    }
+    const query = toQueryString(request.query);
+    return this.#got(`${request.path.replace(/^\/+/, '')}${query}`, {
+      method: request.method,
+      ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+    }) as CancelableRequest<Response<string>>;
+  }
+
+  /** The parsed body of a 2xx answer; anything else is thrown as a {@link NotionApiError} or {@link NotionTransportError}. */
+  #read<T>(request: NotionRequest, response: Response<string>): { status: number; value: T } {
+    const { method, path } = request;
     const status = response.statusCode;
     let parsed: unknown;
     let isJson = true;
@@ -321,14 +335,17 @@ function asString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function toSearchParams(query: NotionQuery | undefined): URLSearchParams {
+/** `?a=1&b=2` (or '') for a request's query; arrays repeat their key. */
+function toQueryString(query: NotionQuery | undefined): string {
+  if (query === undefined) return '';
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query ?? {})) {
+  for (const [key, value] of Object.entries(query)) {
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const item of value) params.append(key, item);
     else params.append(key, String(value));
   }
-  return params;
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
 }
 
 /** `Retry-After` is whole seconds (Notion) or an HTTP date (RFC 9110); the body repeats it as a string of seconds. */
