@@ -12,6 +12,12 @@ import { addColumnSql, addStagingColumnSql, columnList, createStagingSql, create
 
 
 /** A TEMP table (private to the connection) holding the root ids one merge deletes the child rows of. */
+/** One statement of a commit, with the table it writes (named when it fails). */
+interface Statement {
+  readonly table: string;
+  readonly text: string;
+}
+
 const MERGED_IDS = 'temp.main."_notionflow_merged_ids"';
 
 /**
@@ -158,72 +164,70 @@ export class DuckDBSession implements DestinationSession {
     const descendantsOf = (root: string) => load.tables.filter((t) => t.name !== root && rootOf(t.name)?.name === root && existing.has(t.name));
     // Staged tables, parents before children (the order of the schema).
     const staged = [...load.tables.map((t) => t.name).filter((n) => this.#staged.has(n)), ...[...this.#staged].filter((n) => !byName.has(n))];
-    let current: string | undefined;
+    // Everything but two probes goes to DuckDB as one statement list: a round trip per statement costs
+    // more than the statements when the event loop is busy with extraction.
+    const sql: Statement[] = [];
+    const on = (table: string, ...texts: string[]): void => {
+      for (const text of texts) sql.push({ table, text });
+    };
+    for (const root of load.replaceTables) {
+      for (const t of [root, ...descendantsOf(root).map((d) => d.name)]) if (existing.has(t)) on(t, `DELETE FROM ${this.#q(t)}`);
+    }
+    for (const spec of load.deletes ?? []) {
+      if (!existing.has(spec.table) || spec.values.length === 0) continue;
+      const where = `${quoteIdent(spec.column)} IN (${spec.values.map(sqlString).join(', ')})`;
+      for (const d of descendantsOf(spec.table)) {
+        on(d.name, `DELETE FROM ${this.#q(d.name)} WHERE ${quoteIdent(DLT_COLUMNS.rootId)} IN (SELECT ${quoteIdent(DLT_COLUMNS.id)} FROM ${this.#q(spec.table)} WHERE ${where})`);
+      }
+      on(spec.table, `DELETE FROM ${this.#q(spec.table)} WHERE ${where}`);
+    }
+    // Merge keys of the staged merge tables (a root's primary key, a child's _dlt_id).
+    const keyOf = (name: string): string | undefined => {
+      const root = rootOf(name);
+      if (root?.writeDisposition !== 'merge' || (root.primaryKey?.length ?? 0) === 0) return undefined;
+      return root.name === name ? columnList(root.primaryKey!) : quoteIdent(DLT_COLUMNS.id);
+    };
+    const merged = staged.filter((n) => keyOf(n) !== undefined);
+    const roots = merged.filter((n) => rootOf(n)!.name === n && existing.has(n));
+    for (const root of roots) {
+      for (const child of descendantsOf(root)) {
+        if (!(existing.get(child.name) ?? []).some((c) => c.name === DLT_COLUMNS.rootId)) {
+          throw new DestinationError('duckdb', `child table "${child.name}" of merge table "${root}" has no ${DLT_COLUMNS.rootId} column.`, { table: child.name });
+        }
+      }
+    }
     await this.#exec('BEGIN TRANSACTION');
     try {
-      for (const root of load.replaceTables) {
-        for (const t of [root, ...descendantsOf(root).map((d) => d.name)]) {
-          current = t;
-          if (existing.has(t)) await this.#exec(`DELETE FROM ${this.#q(t)}`);
-        }
-      }
-      for (const spec of load.deletes ?? []) {
-        if (!existing.has(spec.table) || spec.values.length === 0) continue;
-        current = spec.table;
-        const values = spec.values.map(sqlString).join(', ');
-        const where = `${quoteIdent(spec.column)} IN (${values})`;
-        for (const d of descendantsOf(spec.table)) {
-          await this.#exec(`DELETE FROM ${this.#q(d.name)} WHERE ${quoteIdent(DLT_COLUMNS.rootId)} IN (SELECT ${quoteIdent(DLT_COLUMNS.id)} FROM ${this.#q(spec.table)} WHERE ${where})`);
-        }
-        await this.#exec(`DELETE FROM ${this.#q(spec.table)} WHERE ${where}`);
-      }
-      // Merge keys of the staged merge tables (a root's primary key, a child's _dlt_id): one query tells
-      // which staging tables hold a key twice; only those need the deduplicating window.
-      const keyOf = (name: string): string | undefined => {
-        const root = rootOf(name);
-        if (root?.writeDisposition !== 'merge' || (root.primaryKey?.length ?? 0) === 0) return undefined;
-        return root.name === name ? columnList(root.primaryKey!) : quoteIdent(DLT_COLUMNS.id);
-      };
-      const merged = staged.filter((n) => keyOf(n) !== undefined);
-      const counts = merged.length === 0 ? [] : await this.#firstRow(`SELECT ${merged.map((n) => `(SELECT count(*) = count(DISTINCT (${keyOf(n)!})) FROM ${stagingName(n)})`).join(', ')}`);
-      const unique = new Map(merged.map((n, i) => [n, counts[i] === true]));
+      // Probes, one query: which staging tables hold a key twice (only those need the deduplicating
+      // window) and which merge roots have staged keys in the target already (a first load has none:
+      // then no child table is scanned).
+      const probes = [
+        ...merged.map((n) => `(SELECT count(*) = count(DISTINCT (${keyOf(n)!})) FROM ${stagingName(n)})`),
+        ...roots.map((n) => `(SELECT count(*) > 0 FROM ${this.#q(n)} WHERE (${keyOf(n)!}) IN (SELECT ${keyOf(n)!} FROM ${stagingName(n)}))`),
+      ];
+      const answers = probes.length === 0 ? [] : await this.#firstRow(`SELECT ${probes.join(', ')}`);
+      const unique = new Map(merged.map((n, i) => [n, answers[i] === true]));
+      const matched = new Set(roots.filter((_, i) => answers[merged.length + i] === true));
       for (const name of staged) {
-        current = name;
         const key = keyOf(name);
-        if (key === undefined) await this.#exec(`INSERT INTO ${this.#q(name)} BY NAME SELECT * FROM ${stagingName(name)}`);
-        else if (rootOf(name)!.name === name) await this.#mergeRoot(rootOf(name)!, descendantsOf(name), unique.get(name)!, (t) => (current = t));
-        else await this.#insertLastPerKey(name, key, unique.get(name)!);
+        if (key === undefined) {
+          on(name, `INSERT INTO ${this.#q(name)} BY NAME SELECT * FROM ${stagingName(name)}`);
+          continue;
+        }
+        if (matched.has(name)) sql.push(...this.#mergeDeletes(rootOf(name)!, descendantsOf(name)));
+        const last = unique.get(name) ? '' : ` QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY rowid DESC) = 1`;
+        on(name, `INSERT INTO ${this.#q(name)} BY NAME SELECT * FROM ${stagingName(name)}${last}`);
       }
-      current = '_dlt_pipeline_state';
-      const stateJson = JSON.stringify(load.state);
-      // One state row per load: a checkpoint replaces the previous checkpoint's row of the same load.
-      await this.#exec(`DELETE FROM ${this.#q('_dlt_pipeline_state')} WHERE pipeline_name = $1 AND _dlt_load_id = $2`, [load.pipelineName, load.loadId]);
-      await this.#exec(
-        `INSERT INTO ${this.#q('_dlt_pipeline_state')} (version, engine_version, pipeline_name, state, created_at, version_hash, _dlt_load_id) ` +
-          `SELECT coalesce(max(version), 0) + 1, ${STATE_ENGINE_VERSION}, $1, $2, now(), md5($2), $3 FROM ${this.#q('_dlt_pipeline_state')} WHERE pipeline_name = $1`,
-        [load.pipelineName, stateJson, load.loadId],
-      );
-      if (load.schemaChanged) {
-        current = '_dlt_version';
-        const schemaJson = JSON.stringify({ name: load.schemaName, version_hash: load.schemaVersionHash, tables: load.tables });
-        await this.#exec(
-          `INSERT INTO ${this.#q('_dlt_version')} (version, engine_version, inserted_at, schema_name, version_hash, schema) ` +
-            `SELECT coalesce(max(version), 0) + 1, ${SCHEMA_ENGINE_VERSION}, now(), $1, $2, $3 FROM ${this.#q('_dlt_version')} WHERE schema_name = $1`,
-          [load.schemaName, load.schemaVersionHash, schemaJson],
-        );
-      }
-      current = '_dlt_loads';
-      await this.#exec(`DELETE FROM ${this.#q('_dlt_loads')} WHERE load_id = $1`, [load.loadId]);
-      await this.#exec(
-        `INSERT INTO ${this.#q('_dlt_loads')} (load_id, schema_name, status, inserted_at, schema_version_hash) VALUES ($1, $2, $3, now(), $4)`,
-        [load.loadId, load.schemaName, load.final ? 0 : 1, load.schemaVersionHash],
-      );
-      // Emptying staging is part of the transaction (one statement list, one round trip).
-      if (this.#staged.size > 0) await this.#exec([...this.#staged].map((n) => `DELETE FROM ${stagingName(n)}`).join('; '));
+      // Emptying staging is part of the transaction.
+      for (const n of this.#staged) on(n, `DELETE FROM ${stagingName(n)}`);
+      for (const { text } of sql) this.#log?.(text);
+      await this.#connection.run(sql.map((st) => st.text).join(';\n'));
+      await this.#writeLoad(load);
       await this.#exec('COMMIT');
     } catch (err) {
       await this.#exec('ROLLBACK').catch(() => undefined);
-      throw this.#error(`commit of load ${load.loadId} failed at table "${current}"`, err, current, load.loadId);
+      const table = err instanceof DestinationError ? err.table : await this.#failingTable(sql, load);
+      throw this.#error(`commit of load ${load.loadId} failed${table === undefined ? '' : ` at table "${table}"`}`, err, table, load.loadId);
     }
     this.#staged.clear();
   }
@@ -269,45 +273,78 @@ export class DuckDBSession implements DestinationSession {
     if (this.#ownsInstance) this.#instance.closeSync();
   }
 
+  /** The state row, the schema version (when it changed) and the `_dlt_loads` row of a commit, in its transaction. */
+  async #writeLoad(load: LoadCommit): Promise<void> {
+    let table = '_dlt_pipeline_state';
+    try {
+      const stateJson = JSON.stringify(load.state);
+      // One state row per load: a checkpoint replaces the previous checkpoint's row of the same load.
+      await this.#exec(`DELETE FROM ${this.#q('_dlt_pipeline_state')} WHERE pipeline_name = $1 AND _dlt_load_id = $2`, [load.pipelineName, load.loadId]);
+      await this.#exec(
+        `INSERT INTO ${this.#q('_dlt_pipeline_state')} (version, engine_version, pipeline_name, state, created_at, version_hash, _dlt_load_id) ` +
+          `SELECT coalesce(max(version), 0) + 1, ${STATE_ENGINE_VERSION}, $1, $2, now(), md5($2), $3 FROM ${this.#q('_dlt_pipeline_state')} WHERE pipeline_name = $1`,
+        [load.pipelineName, stateJson, load.loadId],
+      );
+      if (load.schemaChanged) {
+        table = '_dlt_version';
+        const schemaJson = JSON.stringify({ name: load.schemaName, version_hash: load.schemaVersionHash, tables: load.tables });
+        await this.#exec(
+          `INSERT INTO ${this.#q('_dlt_version')} (version, engine_version, inserted_at, schema_name, version_hash, schema) ` +
+            `SELECT coalesce(max(version), 0) + 1, ${SCHEMA_ENGINE_VERSION}, now(), $1, $2, $3 FROM ${this.#q('_dlt_version')} WHERE schema_name = $1`,
+          [load.schemaName, load.schemaVersionHash, schemaJson],
+        );
+      }
+      table = '_dlt_loads';
+      await this.#exec(`DELETE FROM ${this.#q('_dlt_loads')} WHERE load_id = $1`, [load.loadId]);
+      await this.#exec(
+        `INSERT INTO ${this.#q('_dlt_loads')} (load_id, schema_name, status, inserted_at, schema_version_hash) VALUES ($1, $2, $3, now(), $4)`,
+        [load.loadId, load.schemaName, load.final ? 0 : 1, load.schemaVersionHash],
+      );
+    } catch (err) {
+      throw this.#error(`could not write the load's ${table} row`, err, table, load.loadId);
+    }
+  }
+
   /**
-   * Delete-insert merge of a root table with its descendants, in the open transaction. `unique`: whether
-   * staging holds every key once (then no deduplicating window is needed).
+   * Delete half of a delete-insert merge of a root table whose staged keys are in the target already:
+   * the matched target rows, and their rows in every child table (also tables that got no rows this
+   * time: a list that became empty).
    */
-  async #mergeRoot(root: TableSchema, descendants: readonly TableSchema[], unique: boolean, at: (table: string) => void): Promise<void> {
+  #mergeDeletes(root: TableSchema, descendants: readonly TableSchema[]): Statement[] {
     const target = this.#q(root.name);
     const staging = stagingName(root.name);
     const key = columnList(root.primaryKey!);
     const id = quoteIdent(DLT_COLUMNS.id);
-    const rootId = quoteIdent(DLT_COLUMNS.rootId);
-    at(root.name);
-    const deleteRoot = `DELETE FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging})`;
-    if (descendants.length === 0) {
-      await this.#exec(deleteRoot);
-    } else {
-      for (const child of descendants) {
-        const columns = (await this.#existingTables()).get(child.name) ?? [];
-        if (!columns.some((c) => c.name === DLT_COLUMNS.rootId)) {
-          throw new DestinationError('duckdb', `child table "${child.name}" of merge table "${root.name}" has no ${DLT_COLUMNS.rootId} column.`, { table: child.name });
-        }
-      }
-      // The target rows with a staged key, found once. When there are none (a first load, most units),
-      // nothing is deleted and no child table is scanned; otherwise their child rows go, also in child
-      // tables that got no rows this time (a list that became empty), then they do (one round trip).
-      const [matched] = await this.#firstRow(
-        `CREATE OR REPLACE TEMP TABLE ${MERGED_IDS} AS SELECT ${id} FROM ${target} WHERE (${key}) IN (SELECT ${key} FROM ${staging}); SELECT count(*) FROM ${MERGED_IDS}`,
-      );
-      if (Number(matched) > 0) {
-        const deletes = descendants.map((d) => `DELETE FROM ${this.#q(d.name)} WHERE ${rootId} IN (SELECT ${id} FROM ${MERGED_IDS})`);
-        await this.#exec([...deletes, deleteRoot].join('; '));
-      }
-    }
-    await this.#insertLastPerKey(root.name, key, unique);
+    const matched = `${key}) IN (SELECT ${key} FROM ${staging})`;
+    const deleteRoot = { table: root.name, text: `DELETE FROM ${target} WHERE (${matched}` };
+    if (descendants.length === 0) return [deleteRoot];
+    return [
+      { table: root.name, text: `CREATE OR REPLACE TEMP TABLE ${MERGED_IDS} AS SELECT ${id} FROM ${target} WHERE (${matched}` },
+      ...descendants.map((d) => ({ table: d.name, text: `DELETE FROM ${this.#q(d.name)} WHERE ${quoteIdent(DLT_COLUMNS.rootId)} IN (SELECT ${id} FROM ${MERGED_IDS})` })),
+      deleteRoot,
+    ];
   }
 
-  /** Insert the staged rows of `table`; unless every staged `key` (a column list) is `unique`, only the last staged row per key. */
-  async #insertLastPerKey(table: string, key: string, unique: boolean): Promise<void> {
-    const last = unique ? '' : ` QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY rowid DESC) = 1`;
-    await this.#exec(`INSERT INTO ${this.#q(table)} BY NAME SELECT * FROM ${stagingName(table)}${last}`);
+  /** After a failed commit (rolled back): runs its statements one by one in a transaction rolled back again, to name the table that fails. */
+  async #failingTable(sql: readonly Statement[], load: LoadCommit): Promise<string | undefined> {
+    try {
+      await this.#connection.run('BEGIN TRANSACTION');
+      for (const { table, text } of sql) {
+        try {
+          await this.#connection.run(text);
+        } catch {
+          return table;
+        }
+      }
+      return await this.#writeLoad(load).then(
+        () => undefined,
+        (err: unknown) => (err instanceof DestinationError ? err.table : undefined),
+      );
+    } catch {
+      return undefined;
+    } finally {
+      await this.#connection.run('ROLLBACK').catch(() => undefined);
+    }
   }
 
   async #ensureSystemTables(): Promise<void> {
@@ -383,7 +420,6 @@ export class DuckDBSession implements DestinationSession {
     });
   }
 }
-
 
 /** The notionflow type of a DuckDB result column (anything unusual is read as text). */
 function dataTypeOfDuckDB(type: DuckDBType): DataType {

@@ -48,7 +48,7 @@ const LOAD_HELP = `${COMMON_HELP}
   --comments <mode>        pages (default) | all (also inline comments, one request per block) | none
   --concurrency <n>        child listings in flight at once (default 8)
   --full-refresh           ignore the stored state: reload everything and replace the tables
-  --checkpoint-pages <n>   commit after every n pages with their block trees (default 200)
+  --checkpoint-pages <n>   commit after every n pages with their block trees (default 1000)
   --checkpoint-seconds <s> …or every s seconds (default 60)
   --detect-deletes         list every page id and remove pages that are gone or no longer shared
   --hard-delete            delete trashed pages instead of keeping them with in_trash set

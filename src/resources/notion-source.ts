@@ -60,7 +60,7 @@ export interface NotionSourceOptions {
   readonly retry?: RetryPolicyOptions;
   /** Incremental loading: initial value, end value, lag (see {@link IncrementalOptions}). */
   readonly incremental?: IncrementalOptions;
-  /** Commit after this many pages (each with its whole block tree). Default 200. */
+  /** Commit after this many pages (each with its whole block tree). Default 1000. */
   readonly checkpointPages?: number;
   /** …or after this many seconds of pages, whichever comes first. Default 60. */
   readonly checkpointSeconds?: number;
@@ -113,7 +113,7 @@ export function notionSource(options: NotionSourceOptions): Source {
     throw new ConfigError(`Unknown comments mode "${String(commentsMode)}": use pages, all or none.`);
   }
   const concurrency = positive('concurrency', options.concurrency ?? 8);
-  const unitPages = positive('checkpointPages', options.checkpointPages ?? 200);
+  const unitPages = positive('checkpointPages', options.checkpointPages ?? 1000);
   const unitMs = positive('checkpointSeconds', options.checkpointSeconds ?? 60) * 1000;
   const lagMs = (options.incremental?.lagSeconds ?? 0) * 1000;
   const initialValue = isoOption('incremental.initialValue', options.incremental?.initialValue);
