@@ -10,7 +10,8 @@
  * Benchmarks: `bulk-medium`, `bulk-large`, `rate-limited`, `economy`, `sinks`, `memory` (not in the
  * default run: see {@link BENCHMARKS}). Environment: `BENCH_LARGE_SCALE` (fraction of the `large`
  * preset for `bulk-large`, default 0.1), `BENCH_MEMORY_PAGES` (standalone pages of the `memory`
- * workspace, default 1,600 ≈ 200k blocks).
+ * workspace, default 1,600 ≈ 200k blocks), `BENCH_UNCONFIGURED_PRESET` (workspace of
+ * `rate-unconfigured`, default `tiny`).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -149,7 +150,9 @@ async function rateLimited(): Promise<Section> {
 
 async function rateUnconfigured(): Promise<Section> {
   // Real time: the server allows Notion's 3 requests/s as 90 per 30 s window; the client assumes 180 per 60 s in bursts.
-  const workspace = WORKSPACE_PRESETS.tiny;
+  const preset = (process.env['BENCH_UNCONFIGURED_PRESET'] ?? 'tiny') as keyof typeof WORKSPACE_PRESETS;
+  const workspace = WORKSPACE_PRESETS[preset];
+  if (workspace === undefined) throw new Error(`BENCH_UNCONFIGURED_PRESET: no preset "${preset}"`);
   const server = await startServerProcess(['--json', JSON.stringify({ workspace }), '--latency', '150', '--rate', '90/30000']);
   try {
     const minimal = (await server.minimalRequests({ notionVersion: VERSION, comments: 'pages' })).total;
@@ -157,7 +160,7 @@ async function rateUnconfigured(): Promise<Section> {
     return {
       title: 'Rate-limited, budget not configured',
       lines: [
-        `Server: tiny preset, 150 ms latency, fixed window 90 requests / 30 s. Client: notionSource default (180/60 s, burst 180, adaptive). Minimal requests ${int(minimal)}, minimum possible ${fmt(minimal / 3)} s.`,
+        `Server: ${preset} preset, 150 ms latency, fixed window 90 requests / 30 s. Client: notionSource default (180/60 s, burst 180, adaptive). Minimal requests ${int(minimal)}, minimum possible ${fmt(minimal / 3)} s.`,
         '',
         `wall ${fmt(r.wallMs / 1000)} s, requests ${int(r.serverRequests)}, 429s ${int(r.served429)} (${fmt((100 * r.served429) / r.serverRequests, 2)}%; target < 2%)`,
       ],

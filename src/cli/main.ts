@@ -29,6 +29,7 @@ const LOAD: Options = {
   'full-refresh': { type: 'boolean' },
   'checkpoint-pages': { type: 'string' },
   'checkpoint-seconds': { type: 'string' },
+  'checkpoint-objects': { type: 'string' },
   'detect-deletes': { type: 'boolean' },
   'hard-delete': { type: 'boolean' },
   'initial-value': { type: 'string' },
@@ -48,8 +49,9 @@ const LOAD_HELP = `${COMMON_HELP}
   --comments <mode>        pages (default) | all (also inline comments, one request per block) | none
   --concurrency <n>        child listings in flight at once (default 8)
   --full-refresh           ignore the stored state: reload everything and replace the tables
-  --checkpoint-pages <n>   commit after every n pages with their block trees (default 1000)
+  --checkpoint-pages <n>   commit after every n pages with their block trees (default 2000)
   --checkpoint-seconds <s> …or every s seconds (default 60)
+  --checkpoint-objects <n> …or once a unit holds about n blocks and comments (default 50000)
   --detect-deletes         list every page id and remove pages that are gone or no longer shared
   --hard-delete            delete trashed pages instead of keeping them with in_trash set
   --initial-value <iso>    first run only: load pages and rows edited since this instant
@@ -170,6 +172,7 @@ function configFrom(values: Values): ResolvedConfig {
       'sources.notion.concurrency': values['concurrency'],
       'sources.notion.checkpoint_pages': values['checkpoint-pages'],
       'sources.notion.checkpoint_seconds': values['checkpoint-seconds'],
+      'sources.notion.checkpoint_objects': values['checkpoint-objects'],
       'sources.notion.initial_value': values['initial-value'],
       'sources.notion.end_value': values['end-value'],
       'sources.notion.lag_seconds': values['lag'],
@@ -202,6 +205,7 @@ async function load(values: Values, server: { url: string; token: string } | und
   const concurrency = config.number('sources.notion.concurrency');
   const checkpointPages = config.number('sources.notion.checkpoint_pages');
   const checkpointSeconds = config.number('sources.notion.checkpoint_seconds');
+  const checkpointObjects = config.number('sources.notion.checkpoint_objects');
   const initialValue = config.string('sources.notion.initial_value');
   const endValue = config.string('sources.notion.end_value');
   const lagSeconds = config.number('sources.notion.lag_seconds');
@@ -217,6 +221,7 @@ async function load(values: Values, server: { url: string; token: string } | und
       ...(concurrency === undefined ? {} : { concurrency }),
       ...(checkpointPages === undefined ? {} : { checkpointPages }),
       ...(checkpointSeconds === undefined ? {} : { checkpointSeconds }),
+      ...(checkpointObjects === undefined ? {} : { checkpointObjects }),
       ...(values['detect-deletes'] ? { detectDeletes: true } : {}),
       ...(values['hard-delete'] ? { hardDelete: true } : {}),
       incremental: {

@@ -30,9 +30,10 @@ export class RelationalNormalizer {
   readonly #loadId: string;
   readonly #maxLength: number;
   readonly #primaryKeyOf: (table: string) => string | undefined;
-  /** (path prefix) → (source key → column name), so each key is normalized once per place. */
-  readonly #names = new Map<string, Map<string, string>>();
-  readonly #tableTags = new Map<string, string>();
+  /** table → path prefix → names of the keys met there, so each key is normalized once per place. */
+  readonly #names = new Map<string, Map<string, KeyNames>>();
+  /** parent table → path → the child table and the tag of its `_dlt_id`s. */
+  readonly #childTables = new Map<string, Map<string, { readonly table: string; readonly tag: string }>>();
 
   constructor(options: NormalizerOptions) {
     this.#loadId = options.loadId;
@@ -77,9 +78,8 @@ export class RelationalNormalizer {
   }
 
   #children(out: Map<string, { parent?: string; rows: Row[] }>, parentTable: string, path: string, items: readonly unknown[], parentId: string, rootId: string): void {
-    const table = shortenIdentifier(`${parentTable}${PATH_SEPARATOR}${path}`, this.#maxLength);
+    const { table, tag } = this.#childTable(parentTable, path);
     const rows = this.#bucket(out, table, parentTable);
-    const tag = this.#tableTag(table);
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       const dltId = `${parentId}.${tag}${i}`;
@@ -108,25 +108,28 @@ export class RelationalNormalizer {
    * not on the order objects arrive in.
    */
   #namesFor(table: string, prefix: string, obj: Record<string, unknown>): ReadonlyMap<string, string> {
-    const cacheKey = `${table}\0${prefix}`;
-    let base = this.#names.get(cacheKey);
-    if (!base) {
-      base = new Map();
-      this.#names.set(cacheKey, base);
+    let byPrefix = this.#names.get(table);
+    if (!byPrefix) this.#names.set(table, (byPrefix = new Map()));
+    let place = byPrefix.get(prefix);
+    if (!place) byPrefix.set(prefix, (place = { names: new Map(), owners: new Map(), mayCollide: false }));
+    const { names: base, owners } = place;
+    for (const key in obj) {
+      if (base.has(key)) continue;
+      let name = this.#join(prefix, normalizeIdentifier(key));
+      if (prefix === '' && name.startsWith('_dlt_')) name = this.#join(prefix, `${normalizeIdentifier(key)}_${collisionTag(key)}`);
+      base.set(key, name);
+      // Two keys met here that normalize alike: from now on objects are checked one by one.
+      if (owners.has(name)) place.mayCollide = true;
+      else owners.set(name, key);
     }
-    let collision = false;
+    if (!place.mayCollide) return base;
     const seen = new Set<string>();
     for (const key in obj) {
-      let name = base.get(key);
-      if (name === undefined) {
-        name = this.#join(prefix, normalizeIdentifier(key));
-        if (prefix === '' && name.startsWith('_dlt_')) name = this.#join(prefix, `${normalizeIdentifier(key)}_${collisionTag(key)}`);
-        base.set(key, name);
-      }
-      if (seen.has(name)) collision = true;
+      const name = base.get(key)!;
+      if (seen.has(name)) return this.#resolveCollisions(base, prefix, obj);
       seen.add(name);
     }
-    return collision ? this.#resolveCollisions(base, prefix, obj) : base;
+    return base;
   }
 
   #resolveCollisions(base: ReadonlyMap<string, string>, prefix: string, obj: Record<string, unknown>): ReadonlyMap<string, string> {
@@ -149,14 +152,27 @@ export class RelationalNormalizer {
     return shortenIdentifier(prefix === '' ? part : `${prefix}${PATH_SEPARATOR}${part}`, this.#maxLength);
   }
 
-  #tableTag(table: string): string {
-    let tag = this.#tableTags.get(table);
-    if (tag === undefined) {
-      tag = createHash('sha256').update(table).digest('base64url').slice(0, 4);
-      this.#tableTags.set(table, tag);
+  #childTable(parentTable: string, path: string): { readonly table: string; readonly tag: string } {
+    let byPath = this.#childTables.get(parentTable);
+    if (!byPath) this.#childTables.set(parentTable, (byPath = new Map()));
+    let child = byPath.get(path);
+    if (!child) {
+      const table = shortenIdentifier(`${parentTable}${PATH_SEPARATOR}${path}`, this.#maxLength);
+      child = { table, tag: createHash('sha256').update(table).digest('base64url').slice(0, 4) };
+      byPath.set(path, child);
     }
-    return tag;
+    return child;
   }
+}
+
+/** Column names of the keys met at one place (table and path prefix) of the data. */
+interface KeyNames {
+  /** source key → column name (before collisions inside one object are broken). */
+  readonly names: Map<string, string>;
+  /** column name → the first key that got it. */
+  readonly owners: Map<string, string>;
+  /** Whether two keys met here got the same name: then each object is checked for both. */
+  mayCollide: boolean;
 }
 
 function hashId(table: string, key: string): string {

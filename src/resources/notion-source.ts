@@ -1,7 +1,6 @@
 import {
   BehaviorSubject,
   EMPTY,
-  bufferTime,
   catchError,
   concat,
   concatMap,
@@ -22,6 +21,7 @@ import {
   type Observable,
 } from 'rxjs';
 import type { DeleteSpec } from '../../destinations/destination.js';
+import { bufferUnits } from '../../operators/buffer-units.js';
 import { SyncedBlocks, expandBlocks, type BlockRecord } from '../../operators/expand-blocks.js';
 import { createLimiter, type Limiter } from '../client/limiter.js';
 import { NOTION_VERSIONS, createNotionClient, type NotionClient, type NotionVersion } from '../client/notion-client.js';
@@ -60,10 +60,16 @@ export interface NotionSourceOptions {
   readonly retry?: RetryPolicyOptions;
   /** Incremental loading: initial value, end value, lag (see {@link IncrementalOptions}). */
   readonly incremental?: IncrementalOptions;
-  /** Commit after this many pages (each with its whole block tree). Default 1000. */
+  /** Commit after this many pages (each with its whole block tree). Default 2000. */
   readonly checkpointPages?: number;
   /** …or after this many seconds of pages, whichever comes first. Default 60. */
   readonly checkpointSeconds?: number;
+  /**
+   * …or once a unit holds about this many blocks and comments: units get fewer pages when pages are
+   * large (estimated from the trees fetched so far), so that what a destination holds for one
+   * uncommitted unit stays bounded. Default 50,000.
+   */
+  readonly checkpointObjects?: number;
   /** Delete trashed pages (and their blocks and comments) instead of keeping them flagged `in_trash`. Default false. */
   readonly hardDelete?: boolean;
   /**
@@ -93,8 +99,8 @@ const MAX_REPORTED = 100;
  * replace the old ones in the same commit. Trashed pages (listed from the trash) keep their row with
  * `in_trash` set and lose their blocks, or are deleted with `hardDelete`.
  *
- * **Checkpoints.** Pages are processed in units of `checkpointPages` pages (or `checkpointSeconds`);
- * each unit — pages, their whole block trees and comments — is committed with the state, so a run
+ * **Checkpoints.** Pages are processed in units of `checkpointPages` pages, `checkpointSeconds` or
+ * about `checkpointObjects` blocks and comments, whichever comes first; each unit — pages, their whole block trees and comments — is committed with the state, so a run
  * killed after hours keeps what it committed, and the next run fetches no committed tree again.
  *
  * @example
@@ -113,8 +119,9 @@ export function notionSource(options: NotionSourceOptions): Source {
     throw new ConfigError(`Unknown comments mode "${String(commentsMode)}": use pages, all or none.`);
   }
   const concurrency = positive('concurrency', options.concurrency ?? 8);
-  const unitPages = positive('checkpointPages', options.checkpointPages ?? 1000);
+  const unitPages = positive('checkpointPages', options.checkpointPages ?? 2000);
   const unitMs = positive('checkpointSeconds', options.checkpointSeconds ?? 60) * 1000;
+  const unitObjects = positive('checkpointObjects', options.checkpointObjects ?? 50_000);
   const lagMs = (options.incremental?.lagSeconds ?? 0) * 1000;
   const initialValue = isoOption('incremental.initialValue', options.incremental?.initialValue);
   const endValue = isoOption('incremental.endValue', options.incremental?.endValue);
@@ -169,6 +176,11 @@ export function notionSource(options: NotionSourceOptions): Source {
       let newPagesCursor = pagesCursor;
       const newRowCursors = new Map(rowCursors);
       let treesFetched = 0;
+      // Blocks and comments per page over the units so far size the next units; before the first unit
+      // is done, a guess on the high side (200 a page) keeps the first units small rather than too large.
+      let unitsObjects = 0;
+      let unitsPages = 0;
+      const unitSize = (): number => Math.min(unitPages, Math.floor(unitObjects / Math.max(1, unitsPages === 0 ? 200 : unitsObjects / unitsPages)));
       const seenPages = new Set<string>();
       const seenContainers = new Set<string>();
       // One synced-block registry for every unit, seeded with the originals earlier runs listed.
@@ -176,11 +188,10 @@ export function notionSource(options: NotionSourceOptions): Source {
       // Listing is much faster than walking trees: page listings wait while too many listed pages await
       // their unit, so memory holds a bounded number of pages whatever the workspace size.
       const pending = new BehaviorSubject(0);
-      const maxPending = Math.max(2 * unitPages, 200);
       const lister: NotionRequester = {
         request$: <T>(req: NotionRequest) =>
           pending.pipe(
-            filter((n) => n < maxPending),
+            filter((n) => n < Math.max(2 * unitSize(), 200)),
             take(1),
             switchMap(() => c.request$<T>(req)),
           ),
@@ -265,8 +276,10 @@ export function notionSource(options: NotionSourceOptions): Source {
         // Only trees committed by an earlier unit or run can have rows to replace (a unit commits atomically).
         const replaced = [...refetch, ...trashed].map((p) => p.id).filter((id) => trees.has(id));
         const kept = options.hardDelete ? refetch : pages;
-        const blocks$ = from(refetch).pipe(walkBlocks, share());
-        const pageComments$ = commentsMode === 'none' ? EMPTY : from(refetch).pipe(mergeMap((p) => commentsOf(c, p.id, p.id), concurrency));
+        let objects = 0;
+        const count = <T extends { readonly items: readonly unknown[] }>() => tap<T>((page) => void (objects += page.items.length));
+        const blocks$ = from(refetch).pipe(walkBlocks, count(), share());
+        const pageComments$ = commentsMode === 'none' ? EMPTY : from(refetch).pipe(mergeMap((p) => commentsOf(c, p.id, p.id), concurrency), count());
         const blockComments$ =
           commentsMode === 'all' ? blocks$.pipe(mergeMap((b) => from(b.items)), mergeMap((b) => commentsOf(c, b.id, b.page_id!), concurrency)) : EMPTY;
         const checkpoint = defer(() => {
@@ -284,7 +297,12 @@ export function notionSource(options: NotionSourceOptions): Source {
         });
         return concat(
           kept.length === 0 ? EMPTY : of<ResourcePage>({ resource: 'pages', items: kept }),
-          merge(blocks$ as Observable<ResourcePage>, pageComments$, blockComments$),
+          merge(blocks$ as Observable<ResourcePage>, pageComments$, blockComments$).pipe(
+            finalize(() => {
+              unitsObjects += objects;
+              unitsPages += refetch.length;
+            }),
+          ),
           checkpoint,
         );
       };
@@ -304,8 +322,7 @@ export function notionSource(options: NotionSourceOptions): Source {
       };
 
       const units$ = candidates$.pipe(
-        bufferTime(unitMs, null, unitPages),
-        filter((pages) => pages.length > 0),
+        bufferUnits(unitSize, unitMs),
         concatMap((pages) => unit(pages).pipe(finalize(() => pending.next(pending.value - pages.length)))),
       );
 

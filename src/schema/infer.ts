@@ -56,10 +56,12 @@ export function coerceValue(value: unknown, type: DataType): unknown {
       return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : NO_FIT;
     case 'bool':
       return typeof value === 'boolean' ? value : NO_FIT;
-    case 'timestamp':
+    case 'timestamp': {
       // A calendar date fits a timestamp column as its midnight UTC (Notion date properties mix both).
-      if (typeof value === 'string' && (isTimestamp(value) || isCalendarDate(value))) return Date.parse(value);
-      return NO_FIT;
+      if (typeof value !== 'string') return NO_FIT;
+      const ms = value.length === 10 ? (isCalendarDate(value) ? Date.parse(value) : NaN) : timestampMs(value);
+      return Number.isNaN(ms) ? NO_FIT : ms;
+    }
     case 'date':
       return typeof value === 'string' && isCalendarDate(value) ? value : NO_FIT;
     case 'json':
@@ -70,14 +72,28 @@ export function coerceValue(value: unknown, type: DataType): unknown {
 
 /** `YYYY-MM-DD` naming a real day (`2024-02-30` is text: a destination would reject or silently shift it). */
 function isCalendarDate(value: string): boolean {
-  if (!RE_DATE.test(value)) return false;
-  const ms = Date.parse(`${value}T00:00:00Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value);
+  return RE_DATE.test(value) && isRealDay(value);
 }
 
-/** An ISO 8601 instant with a zone whose date part is a real day (`Date.parse` rolls `02-30` over to March). */
+/** Whether the `YYYY-MM-DD` at the start of `value` names a day that exists (years 0001–9999). */
+function isRealDay(value: string): boolean {
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
+  const day = Number(value.slice(8, 10));
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1]!);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Milliseconds of an ISO 8601 instant with a zone whose date part is a real day (`Date.parse` rolls `02-30` over to March), else NaN. */
+function timestampMs(value: string): number {
+  return RE_TIMESTAMP.test(value) && isRealDay(value) ? Date.parse(value) : NaN;
+}
+
 function isTimestamp(value: string): boolean {
-  return RE_TIMESTAMP.test(value) && isCalendarDate(value.slice(0, 10)) && !Number.isNaN(Date.parse(value));
+  return !Number.isNaN(timestampMs(value));
 }
 
 const LINK_COLUMNS: Record<string, DataType> = {

@@ -123,4 +123,22 @@ describe('incremental loads', () => {
       await server.close();
     }
   });
+
+  it('sizes checkpoint units by the blocks and comments they hold, and loads the same rows whatever the units', async () => {
+    const ws = frozenWorkspace(7);
+    const server = await serve(ws);
+    try {
+      const whole = pipeline({ pipelineName: 'units_whole', destination: duckdb({ path: join(dir, 'units-whole.duckdb') }) });
+      const small = pipeline({ pipelineName: 'units_small', destination: duckdb({ path: join(dir, 'units-small.duckdb') }) });
+      const one = await run(whole, server, { checkpointPages: 10_000 });
+      const many = await run(small, server, { checkpointPages: 10_000, checkpointObjects: 100 });
+      // 67 pages, ~190 blocks and comments: one unit (then the final commit) against units of a page or
+      // two (sized from a guess of 200 objects a page while the listing runs ahead, then from the trees).
+      expect(one.commits).toBeLessThanOrEqual(3);
+      expect(many.commits).toBeGreaterThan(20);
+      expect(await snapshot(small)).toEqual(await snapshot(whole));
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -21,6 +21,14 @@ describe('rateLimit', () => {
     });
   });
 
+  it('waits 2% of a real window (a second or more) longer, so a request that arrives late stays in its own window', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const limiter = createLimiter({ requests: 2, windowMs: 1000 });
+      const requests = ['a', 'b', 'c'].map((v) => cold(`(${v}|)`).pipe(rateLimit(limiter)));
+      expectObservable(merge(...requests)).toBe('(ab) 1016ms (c|)');
+    });
+  });
+
   it('spreads requests at the refill rate once the burst is spent and the window allows', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const limiter = createLimiter({ requests: 3, windowMs: 30, burst: 1 });
