@@ -6,3 +6,4 @@ export { expandBlocks, type BlockRecord, type ExpandBlocksConfig } from './expan
 export { normalize } from './normalize.js';
 export { inferSchema } from './infer-schema.js';
 export { writeTo, type WriteProgress } from './write-to.js';
+export { bufferUnits } from './buffer-units.js';
