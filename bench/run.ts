@@ -7,7 +7,7 @@
  * memory are not billed to the contender. Figures are ratios taken side by side in the same run: this
  * 2-core machine is shared and noisy. Nothing here passes or fails on speed.
  *
- * Benchmarks: `bulk-medium`, `bulk-large`, `rate-limited`, `economy`, `sinks`, `memory` (not in the
+ * Benchmarks: `bulk-medium`, `bulk-large`, `rate-limited`, `economy`, `transport`, `sinks`, `memory` (not in the
  * default run: see {@link BENCHMARKS}). Environment: `BENCH_LARGE_SCALE` (fraction of the `large`
  * preset for `bulk-large`, default 0.1), `BENCH_MEMORY_PAGES` (standalone pages of the `memory`
  * workspace, default 1,600 ≈ 200k blocks), `BENCH_UNCONFIGURED_PRESET` (workspace of
@@ -143,7 +143,7 @@ async function rateLimited(): Promise<Section> {
   }
   lines.push(
     '',
-    'Unconfigured (the client\'s own adaptive guess of 180 requests/60 s) cannot be time-scaled from outside notionSource (no scheduler option), and at real time the small workspace takes > 4 minutes: run it alone with `npm run bench -- rate-unconfigured`.',
+    'Unconfigured (the client\'s own adaptive guess of 180 requests/60 s) cannot be time-scaled from outside notionSource (no scheduler option): it runs in real time, alone, with `npm run bench -- rate-unconfigured` (figures in bench/RESULTS-rate-unconfigured.md).',
   );
   return { title: 'Rate-limited with latency', lines };
 }
@@ -218,6 +218,10 @@ const BENCHMARKS: Record<string, { readonly run: Benchmark; readonly default: bo
   'rate-limited': { default: true, run: rateLimited },
   'rate-unconfigured': { default: false, run: rateUnconfigured },
   economy: { default: true, run: economyIncremental },
+  transport: {
+    default: true,
+    run: () => ({ title: 'Transport: client CPU per request', lines: script('transport.js', ['--requests', '5000', '--rounds', '3']) }),
+  },
   sinks: { default: true, run: sinks },
   memory: {
     default: false,
