@@ -14,8 +14,10 @@ export interface LimiterOptions {
   /** Tokens the bucket holds, i.e. the largest burst. Default `requests` (Notion lets the budget be spent in one burst). */
   readonly burst?: number;
   /**
-   * After a 429, halve the rate (down to 1/8 of the budget) and win it back by a tenth of the budget
-   * per window. Default `true` when `requests` is not given (the plan's budget is a guess), `false` otherwise.
+   * The budget is a guess: after a 429, halve the rate (down to 1/8 of the budget) and win it back by a
+   * tenth of the budget per window; and spend a burst at most 10× faster than the average rate, so that
+   * a guess too high costs the few requests in flight when the server says stop, not a burst's worth.
+   * Default `true` when `requests` is not given (the plan's budget is a guess), `false` otherwise.
    */
   readonly adaptive?: boolean;
   /** Clock and timers. Default `asyncScheduler` (virtual time under `TestScheduler.run`). */
@@ -57,6 +59,8 @@ export interface Limiter {
 const MIN_RATE_FACTOR = 1 / 8;
 /** Rate won back per window after a decrease, as a fraction of the budget. */
 const RECOVERY_PER_WINDOW = 0.1;
+/** An adaptive limiter spends a burst at most this many times faster than its average rate. */
+const BURST_PACE = 10;
 /** Float slack when comparing token counts (rates like 180/60_000 are not exact in binary). */
 const EPSILON = 1e-9;
 
@@ -86,6 +90,7 @@ class TokenBucketLimiter implements Limiter {
   #tokens: number;
   #last: number;
   #pausedUntil = -Infinity;
+  #lastGrant = -Infinity;
   #timer: Subscription | undefined;
   #draining = false;
   #acquired = 0;
@@ -162,12 +167,17 @@ class TokenBucketLimiter implements Limiter {
     this.#draining = true;
     const now = this.#scheduler.now();
     this.#refill(now);
-    while (this.#queue.length > 0 && now >= this.#pausedUntil && (this.#unlimited || (this.#tokens >= 1 - EPSILON && this.#windowFree(now)))) {
+    while (
+      this.#queue.length > 0 &&
+      now >= this.#pausedUntil &&
+      (this.#unlimited || (this.#tokens >= 1 - EPSILON && this.#windowFree(now) && now >= this.#nextPaced()))
+    ) {
       const waiter = this.#queue.shift()!;
       if (!this.#unlimited) {
         this.#tokens -= 1;
         this.#sent.push(now);
         if (this.#sent.length > this.#requests) this.#sent.shift();
+        this.#lastGrant = now;
       }
       this.#acquired++;
       if (now > waiter.since) this.#waits++;
@@ -179,7 +189,12 @@ class TokenBucketLimiter implements Limiter {
       const delay =
         now < this.#pausedUntil
           ? this.#pausedUntil - now
-          : Math.max(1, Math.ceil((1 - this.#tokens) / this.#rate - EPSILON), this.#windowFree(now) ? 0 : this.#sent[0]! + this.#windowMs + this.#margin - now);
+          : Math.max(
+              1,
+              Math.ceil((1 - this.#tokens) / this.#rate - EPSILON),
+              this.#windowFree(now) ? 0 : this.#sent[0]! + this.#windowMs + this.#margin - now,
+              Math.ceil(this.#nextPaced() - now - EPSILON),
+            );
       this.#timer = this.#scheduler.schedule(() => {
         this.#timer = undefined;
         this.#drain();
@@ -194,6 +209,11 @@ class TokenBucketLimiter implements Limiter {
    */
   #windowFree(now: number): boolean {
     return this.#sent.length < this.#requests || now - this.#sent[0]! >= this.#windowMs + this.#margin;
+  }
+
+  /** When an adaptive limiter may hand out its next token: bursts go at most {@link BURST_PACE}× the current rate. */
+  #nextPaced(): number {
+    return this.#adaptive ? this.#lastGrant + 1 / (this.#rate * BURST_PACE) - EPSILON : -Infinity;
   }
 
   #cancelTimer(): void {

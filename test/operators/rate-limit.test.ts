@@ -75,6 +75,15 @@ describe('rateLimit', () => {
     });
   });
 
+  it('spends a guessed (adaptive) budget in paced bursts, at most 10× its average rate; a configured one at once', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const guessed = createLimiter({ windowMs: 60_000 }); // 180 a minute, adaptive: 3/s, bursts at 30/s
+      const configured = createLimiter({ requests: 180, windowMs: 60_000 });
+      expectObservable(merge(...['a', 'b', 'c'].map((v) => cold(`(${v}|)`).pipe(rateLimit(guessed))))).toBe('a 33ms b 33ms (c|)');
+      expectObservable(merge(...['a', 'b', 'c'].map((v) => cold(`(${v}|)`).pipe(rateLimit(configured))))).toBe('(abc|)');
+    });
+  });
+
   it('halves an adaptive rate on a 429 and recovers it slowly', () => {
     const seen: number[] = [];
     scheduler().run(({ cold, flush }) => {
