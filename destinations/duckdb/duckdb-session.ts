@@ -315,11 +315,11 @@ export class DuckDBSession implements DestinationSession {
     const staging = stagingName(root.name);
     const key = columnList(root.primaryKey!);
     const id = quoteIdent(DLT_COLUMNS.id);
-    const matched = `${key}) IN (SELECT ${key} FROM ${staging})`;
-    const deleteRoot = { table: root.name, text: `DELETE FROM ${target} WHERE (${matched}` };
+    const matched = `(${key}) IN (SELECT ${key} FROM ${staging})`;
+    const deleteRoot = { table: root.name, text: `DELETE FROM ${target} WHERE ${matched}` };
     if (descendants.length === 0) return [deleteRoot];
     return [
-      { table: root.name, text: `CREATE OR REPLACE TEMP TABLE ${MERGED_IDS} AS SELECT ${id} FROM ${target} WHERE (${matched}` },
+      { table: root.name, text: `CREATE OR REPLACE TEMP TABLE ${MERGED_IDS} AS SELECT ${id} FROM ${target} WHERE ${matched}` },
       ...descendants.map((d) => ({ table: d.name, text: `DELETE FROM ${this.#q(d.name)} WHERE ${quoteIdent(DLT_COLUMNS.rootId)} IN (SELECT ${id} FROM ${MERGED_IDS})` })),
       deleteRoot,
     ];
