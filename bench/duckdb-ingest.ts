@@ -35,32 +35,16 @@ import { tableToIPC, Table, type RecordBatch } from 'apache-arrow';
 import { TableBuffer } from '../src/arrow/table-buffer.js';
 import type { Row } from '../src/records.js';
 import type { TableSchema } from '../src/schema/table-schema.js';
-import { RuntimeSession } from '../destinations/runtime-session.js';
 import { appendRecordBatch, duckdb, DUCKDB_INSTANCE_OPTIONS } from '../destinations/duckdb/index.js';
 import { createTableSql, qualified } from '../destinations/duckdb/duckdb-sql.js';
 import { duckdbStagingType } from '../destinations/duckdb/duckdb-type-mapper.js';
+import { MIXED_TABLE, mixedRows } from './fixtures/mixed-batches.js';
+import { loadBatches, median } from './lib/sink-load.js';
 
 const PATHS = ['destination', 'destination-merge', 'chunk-copy', 'chunk-values', 'parquet', 'ndjson', 'insert'] as const;
 type PathName = (typeof PATHS)[number];
 const BATCH_ROWS = 50_000;
 const INSERT_MAX_ROWS = 50_000;
-
-const TABLE: TableSchema = {
-  name: 'bench',
-  columns: [
-    { name: 'name', dataType: 'text', nullable: true },
-    { name: 'body', dataType: 'text', nullable: true },
-    { name: 'n', dataType: 'bigint', nullable: true },
-    { name: 'x', dataType: 'double', nullable: true },
-    { name: 'flag', dataType: 'bool', nullable: true },
-    { name: 'ts', dataType: 'timestamp', nullable: true },
-    { name: 'maybe', dataType: 'text', nullable: true },
-    { name: 'uuid', dataType: 'text', nullable: true },
-    { name: 'doc', dataType: 'json', nullable: true },
-    { name: 'day', dataType: 'date', nullable: true },
-  ],
-  writeDisposition: 'append',
-};
 
 interface Figures {
   readonly path: PathName;
@@ -68,34 +52,6 @@ interface Figures {
   readonly arrowSeconds: number;
   readonly ingestSeconds: number;
   readonly peakRssMb: number;
-}
-
-/**
- * Deterministic rows `first … first+count`: short text, ~200-char text (~5% non-ASCII), bigint, double,
- * bool, timestamp, ~50% null text, uuid, json, date.
- */
-function makeRows(first: number, count: number): Row[] {
-  let seed = 42 + first;
-  const rnd = (): number => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296;
-  const hex = (n: number): string => Math.floor(rnd() * 16 ** n).toString(16).padStart(n, '0');
-  const filler = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. ';
-  const rows: Row[] = [];
-  for (let i = first; i < first + count; i++) {
-    const accent = rnd() < 0.05 ? 'Grüße – 東京 🚀 ' : '';
-    rows.push({
-      name: `item-${i % 9973}`,
-      body: (accent + filler + filler).slice(0, 180 + (i % 40)),
-      n: Math.floor(rnd() * 2 ** 40) - 2 ** 39,
-      x: rnd() * 1e6,
-      flag: rnd() < 0.5,
-      ts: 1_600_000_000_000 + Math.floor(rnd() * 1e11),
-      maybe: rnd() < 0.5 ? null : `optional value ${i}`,
-      uuid: `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(6)}${hex(6)}`,
-      doc: `{"id":${i},"tags":["a","b"],"ok":${i % 2 === 0}}`,
-      day: new Date(Date.UTC(2000, 0, 1) + (i % 9000) * 86_400_000).toISOString().slice(0, 10),
-    });
-  }
-  return rows;
 }
 
 /**
@@ -108,11 +64,11 @@ function buildBatches(count: number, keepRows: boolean): { batches: RecordBatch[
   const buffer = new TableBuffer();
   let seconds = 0;
   for (let i = 0; i < count; i += BATCH_ROWS) {
-    const batchRows = makeRows(i, Math.min(BATCH_ROWS, count - i));
+    const batchRows = mixedRows(Math.min(BATCH_ROWS, count - i), i);
     if (keepRows) rows.push(...batchRows);
     const t0 = performance.now();
     buffer.push(batchRows);
-    batches.push(buffer.flush(TABLE));
+    batches.push(buffer.flush(MIXED_TABLE));
     seconds += (performance.now() - t0) / 1000;
   }
   return { batches, rows, seconds };
@@ -122,7 +78,7 @@ async function openFile(path: string): Promise<{ instance: DuckDBInstance; conne
   const instance = await DuckDBInstance.create(path, { ...DUCKDB_INSTANCE_OPTIONS });
   const connection = await instance.connect();
   await connection.run('CREATE SCHEMA IF NOT EXISTS bench.data');
-  await connection.run(createTableSql(qualified('bench', 'data', TABLE.name), TABLE.columns));
+  await connection.run(createTableSql(qualified('bench', 'data', MIXED_TABLE.name), MIXED_TABLE.columns));
   return { instance, connection };
 }
 
@@ -130,49 +86,34 @@ async function openFile(path: string): Promise<{ instance: DuckDBInstance; conne
 async function runPath(path: PathName, dir: string, rows: readonly Row[], batches: readonly RecordBatch[]): Promise<number> {
   const file = join(dir, 'bench.duckdb');
   if (path === 'destination' || path === 'destination-merge') {
-    const table: TableSchema = path === 'destination' ? TABLE : { ...TABLE, writeDisposition: 'merge', primaryKey: ['uuid'] };
-    const session = new RuntimeSession(await duckdb({ path: file }).open({ pipelineName: 'bench', datasetName: 'bench' }));
+    const table: TableSchema = path === 'destination' ? MIXED_TABLE : { ...MIXED_TABLE, writeDisposition: 'merge', primaryKey: ['uuid'] };
     const start = performance.now();
-    await session.readState('bench');
-    await session.ensureSchema([table]);
-    for (const b of batches) await session.write(TABLE.name, b);
-    await session.commit({
-      loadId: '1',
-      pipelineName: 'bench',
-      schemaName: 'bench',
-      tables: [table],
-      schemaVersionHash: 'h',
-      schemaChanged: true,
-      state: {},
-      writtenTables: [TABLE.name],
-      replaceTables: [],
-      final: true,
-    });
+    const session = await loadBatches(duckdb({ path: file }), table, batches);
     await session.query('CHECKPOINT');
     const seconds = (performance.now() - start) / 1000;
-    const { rows: counted } = await session.query(`SELECT count(*) AS n FROM ${qualified('bench', 'bench', TABLE.name)}`);
+    const { rows: counted } = await session.query(`SELECT count(*) AS n FROM ${qualified('bench', 'bench', MIXED_TABLE.name)}`);
     await session.close();
     const expected = batches.reduce((n, b) => n + b.numRows, 0);
     if (counted[0]?.['n'] !== expected) throw new Error(`${path}: loaded ${String(counted[0]?.['n'])} rows, expected ${expected}`);
     return seconds;
   }
   const { instance, connection } = await openFile(file);
-  const target = qualified('bench', 'data', TABLE.name);
+  const target = qualified('bench', 'data', MIXED_TABLE.name);
   const start = performance.now();
   let loaded = batches.reduce((n, b) => n + b.numRows, 0);
   const total = loaded;
   switch (path) {
     case 'chunk-copy': {
-      const appender = await connection.createAppender(TABLE.name, 'data', 'bench');
-      for (const b of batches) appendRecordBatch(appender, TABLE.name, TABLE.columns, b);
+      const appender = await connection.createAppender(MIXED_TABLE.name, 'data', 'bench');
+      for (const b of batches) appendRecordBatch(appender, MIXED_TABLE.name, MIXED_TABLE.columns, b);
       appender.closeSync();
       break;
     }
     case 'chunk-values': {
-      const appender = await connection.createAppender(TABLE.name, 'data', 'bench');
-      const types = TABLE.columns.map((c) => duckdbStagingType(c.dataType));
+      const appender = await connection.createAppender(MIXED_TABLE.name, 'data', 'bench');
+      const types = MIXED_TABLE.columns.map((c) => duckdbStagingType(c.dataType));
       for (const b of batches) {
-        const columns = TABLE.columns.map((c) => valuesOf(b, c.name, c.dataType));
+        const columns = MIXED_TABLE.columns.map((c) => valuesOf(b, c.name, c.dataType));
         for (let s = 0; s < b.numRows; s += 2048) {
           const chunk = DuckDBDataChunk.create(types);
           chunk.setColumns(columns.map((v) => v.slice(s, s + 2048)));
@@ -198,7 +139,7 @@ async function runPath(path: PathName, dir: string, rows: readonly Row[], batche
         lines.push(JSON.stringify({ ...r, ts: new Date(r['ts'] as number).toISOString() }));
       }
       writeFileSync(join(dir, 'rows.ndjson'), lines.join('\n'));
-      const columns = TABLE.columns.map((c) => `${c.name}: '${c.dataType === 'timestamp' ? 'TIMESTAMPTZ' : duckdbStagingType(c.dataType).toString()}'`).join(', ');
+      const columns = MIXED_TABLE.columns.map((c) => `${c.name}: '${c.dataType === 'timestamp' ? 'TIMESTAMPTZ' : duckdbStagingType(c.dataType).toString()}'`).join(', ');
       await connection.run(`INSERT INTO ${target} BY NAME SELECT * FROM read_ndjson('${join(dir, 'rows.ndjson')}', columns = {${columns}})`);
       break;
     }
@@ -209,11 +150,11 @@ async function runPath(path: PathName, dir: string, rows: readonly Row[], batche
         const slice = rows.slice(s, Math.min(loaded, s + 1000));
         const values: DuckDBValue[] = [];
         const tuples = slice.map((r, i) => {
-          for (const c of TABLE.columns) {
+          for (const c of MIXED_TABLE.columns) {
             const v = r[c.name];
             values.push(v === null || v === undefined ? null : c.dataType === 'bigint' ? BigInt(v as number) : c.dataType === 'timestamp' ? timestampTZValue(BigInt(v as number) * 1000n) : (v as DuckDBValue));
           }
-          return `(${TABLE.columns.map((_, k) => `$${i * TABLE.columns.length + k + 1}`).join(', ')})`;
+          return `(${MIXED_TABLE.columns.map((_, k) => `$${i * MIXED_TABLE.columns.length + k + 1}`).join(', ')})`;
         });
         await connection.run(`INSERT INTO ${target} VALUES ${tuples.join(', ')}`, values);
       }
@@ -262,11 +203,6 @@ async function child(path: PathName, rowCount: number): Promise<void> {
 /** `gc()` when the child runs with `--expose-gc` (the parent starts it so). */
 function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function main(): void {

@@ -24,7 +24,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import { appendRecordBatch, DUCKDB_INSTANCE_OPTIONS } from '../destinations/duckdb/index.js';
 import { filesystem } from '../destinations/filesystem/index.js';
-import { RuntimeSession } from '../destinations/runtime-session.js';
+import { loadBatches, median } from './lib/sink-load.js';
 import { MIXED_TABLE, mixedBatches, mixedRows } from './fixtures/mixed-batches.js';
 
 const PATHS = ['destination-parquet', 'destination-jsonl', 'wasm-uncompressed', 'wasm-snappy', 'wasm-zstd', 'duckdb-copy'] as const;
@@ -60,22 +60,7 @@ async function runPath(path: PathName, dir: string, batches: readonly RecordBatc
   const start = performance.now();
   if (path === 'destination-parquet' || path === 'destination-jsonl') {
     const dest = filesystem({ bucketUrl: dir, format: path === 'destination-parquet' ? 'parquet' : 'jsonl' });
-    const session = new RuntimeSession(await dest.open({ pipelineName: 'bench', datasetName: 'bench' }));
-    await session.readState('bench');
-    await session.ensureSchema([MIXED_TABLE]);
-    for (const b of batches) await session.write(MIXED_TABLE.name, b);
-    await session.commit({
-      loadId: '1',
-      pipelineName: 'bench',
-      schemaName: 'bench',
-      tables: [MIXED_TABLE],
-      schemaVersionHash: 'h',
-      schemaChanged: true,
-      state: {},
-      writtenTables: [MIXED_TABLE.name],
-      replaceTables: [],
-      final: true,
-    });
+    const session = await loadBatches(dest, MIXED_TABLE, batches);
     await session.close();
   } else if (path === 'duckdb-copy') {
     const instance = await DuckDBInstance.create(':memory:', { ...DUCKDB_INSTANCE_OPTIONS });
@@ -123,11 +108,6 @@ async function child(path: PathName, rowCount: number): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function main(): void {

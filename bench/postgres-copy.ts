@@ -24,7 +24,7 @@ import type { RecordBatch } from 'apache-arrow';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { TableSchema } from '../src/schema/table-schema.js';
-import { RuntimeSession } from '../destinations/runtime-session.js';
+import { loadBatches, median } from './lib/sink-load.js';
 import { copyChunks, postgres, quoteIdent } from '../destinations/postgres/index.js';
 import { columnList, createTableSql, qualified } from '../destinations/postgres/postgres-sql.js';
 import { postgresColumnType } from '../destinations/postgres/postgres-type-mapper.js';
@@ -55,23 +55,8 @@ async function runPath(path: PathName, url: string, batches: readonly RecordBatc
     const merge = path === 'destination-merge';
     const schema: TableSchema = merge ? { ...table, primaryKey: ['uuid'], writeDisposition: 'merge' } : table;
     const destination = postgres({ credentials: url, copyFormat: path === 'destination-text' ? 'text' : 'binary' });
-    const session = new RuntimeSession(await destination.open({ pipelineName: 'bench', datasetName: 'bench' }));
     const start = performance.now();
-    await session.readState('bench');
-    await session.ensureSchema([schema]);
-    for (const b of batches) await session.write(schema.name, b);
-    await session.commit({
-      loadId: '1',
-      pipelineName: 'bench',
-      schemaName: 'bench',
-      tables: [schema],
-      schemaVersionHash: 'h',
-      schemaChanged: true,
-      state: {},
-      writtenTables: [schema.name],
-      replaceTables: [],
-      final: true,
-    });
+    const session = await loadBatches(destination, schema, batches);
     const seconds = (performance.now() - start) / 1000;
     const count = await session.query(`SELECT count(*) AS n FROM ${qualified('bench', schema.name)}`);
     await session.close();
@@ -119,11 +104,6 @@ async function child(path: PathName, url: string, rows: number): Promise<void> {
   const { seconds, bytes } = await runPath(path, url, batches, rows);
   const figures: Figures = { path, seconds, bytes, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(JSON.stringify(figures));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 async function main(): Promise<void> {

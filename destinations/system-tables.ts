@@ -1,5 +1,6 @@
 import type { DataType } from '../src/schema/data-types.js';
 import type { TableSchema } from '../src/schema/table-schema.js';
+import type { StoredState } from './destination.js';
 
 /** `engine_version` written to `_dlt_pipeline_state`, as dlt does. */
 export const STATE_ENGINE_VERSION = 4;
@@ -36,4 +37,19 @@ export const SYSTEM_TABLES: readonly TableSchema[] = [
 
 function systemTable(name: string, columns: readonly (readonly [string, DataType, boolean])[]): TableSchema {
   return { name, columns: columns.map(([n, dataType, nullable]) => ({ name: n, dataType, nullable })), writeDisposition: 'append' };
+}
+
+/**
+ * The {@link StoredState} of a SQL destination, from the `state` text of the newest `_dlt_pipeline_state`
+ * row, its load id, and the `schema` and `version_hash` of the `_dlt_version` row it was committed with
+ * (none: no stored schema).
+ */
+export function storedStateOf(stateJson: unknown, loadId: unknown, version?: { readonly schema: unknown; readonly versionHash: unknown }): StoredState {
+  const schema = version ? (JSON.parse(String(version.schema)) as { tables?: TableSchema[] }) : {};
+  return {
+    state: JSON.parse(String(stateJson)) as Record<string, unknown>,
+    tables: schema.tables ?? [],
+    schemaVersionHash: version ? String(version.versionHash) : '',
+    loadId: String(loadId),
+  };
 }

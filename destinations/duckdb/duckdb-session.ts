@@ -5,7 +5,7 @@ import type { DataType } from '../../src/schema/data-types.js';
 import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
 import type { Abortable, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
 import { DestinationError } from '../errors.js';
-import { SCHEMA_ENGINE_VERSION, STATE_ENGINE_VERSION, SYSTEM_TABLES } from '../system-tables.js';
+import { SCHEMA_ENGINE_VERSION, STATE_ENGINE_VERSION, SYSTEM_TABLES, storedStateOf } from '../system-tables.js';
 import { appendRecordBatch } from './duckdb-chunk-writer.js';
 import { DUCKDB_INSTANCE_OPTIONS, databasePath, type DuckDBConfig } from './duckdb-config.js';
 import { addColumnSql, addStagingColumnSql, columnList, createStagingSql, createTableSql, qualified, quoteIdent, stagingName } from './duckdb-sql.js';
@@ -89,13 +89,7 @@ export class DuckDBSession implements DestinationSession {
           [loadId],
         )
       : [];
-    const schema = version ? (JSON.parse(String(version['schema'])) as { tables?: TableSchema[] }) : {};
-    return {
-      state: JSON.parse(String(state['state'])) as Record<string, unknown>,
-      tables: schema.tables ?? [],
-      schemaVersionHash: version ? String(version['version_hash']) : '',
-      loadId,
-    };
+    return storedStateOf(state['state'], loadId, version && { schema: version['schema'], versionHash: version['version_hash'] });
   }
 
   async ensureSchema(tables: readonly TableSchema[], opts?: Abortable): Promise<void> {

@@ -7,7 +7,7 @@ import type { Bind } from 'snowflake-sdk';
 import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
 import type { Abortable, DeleteSpec, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
 import { DestinationError } from '../errors.js';
-import { SCHEMA_ENGINE_VERSION, STATE_ENGINE_VERSION, SYSTEM_TABLES } from '../system-tables.js';
+import { SCHEMA_ENGINE_VERSION, STATE_ENGINE_VERSION, SYSTEM_TABLES, storedStateOf } from '../system-tables.js';
 import type { SnowflakeConfig } from './snowflake-config.js';
 import { SnowflakeConnection, describe, redact } from './snowflake-connection.js';
 import {
@@ -105,13 +105,7 @@ export class SnowflakeSession implements DestinationSession {
       }
       version ??= (await this.#rows(`SELECT "SCHEMA", "VERSION_HASH" FROM ${this.#q('_dlt_version')} ORDER BY "VERSION" DESC LIMIT 1`))[0];
     }
-    const schema = version ? (JSON.parse(String(version['SCHEMA'])) as { tables?: TableSchema[] }) : {};
-    return {
-      state: JSON.parse(String(state['STATE'])) as Record<string, unknown>,
-      tables: schema.tables ?? [],
-      schemaVersionHash: version ? String(version['VERSION_HASH']) : '',
-      loadId,
-    };
+    return storedStateOf(state['STATE'], loadId, version && { schema: version['SCHEMA'], versionHash: version['VERSION_HASH'] });
   }
 
   async ensureSchema(tables: readonly TableSchema[], opts?: Abortable): Promise<void> {

@@ -171,7 +171,6 @@ export class NotionClient implements NotionRequester {
             subscriber.complete();
           },
           (error: unknown) => {
-            if (settled) return;
             settled = true;
             if (sent.isCanceled) return;
             const failure = this.#transportError(error, request.method, request.path);
