@@ -170,6 +170,34 @@ async function rateUnconfigured(): Promise<Section> {
   }
 }
 
+async function pageContent(): Promise<Section> {
+  // A content-heavy wiki at Notion's budget (time scaled 10×, as in rate-limited): every page's text
+  // from the block crawl (blocks + rendered Markdown) or from Notion's Markdown endpoint without blocks.
+  const rate = { requests: 30, windowMs: 1000 };
+  const workspace = WORKSPACE_PRESETS.wiki;
+  const server = await startServerProcess(['--json', JSON.stringify({ workspace }), '--latency', '150', '--rate', `${rate.requests}/${rate.windowMs}`]);
+  try {
+    const counts = await server.counts();
+    const lines = [
+      `Server: \`wiki\` preset ${JSON.stringify(workspace)} (${int(counts.pages)} pages, ${int(counts.blocks)} blocks), 150 ms latency, fixed window of ${rate.requests} requests per ${rate.windowMs} ms (Notion's 3 requests/s with time scaled 10×: multiply wall times by 10 for Notion itself). Comments off in both runs.`,
+      '',
+      '| mode | wall s (scaled) | wall at Notion\'s 3 req/s | requests | page_content rows | blocks rows |',
+      '|---|---|---|---|---|---|',
+    ];
+    const runs: Run[] = [];
+    for (const [label, args] of [['block crawl, Markdown rendered from blocks (default)', []], ['Notion Markdown endpoint, --no-blocks', ['--page-content', 'notion', '--no-blocks']]] as const) {
+      const r = await runContender(server, 'notionflow', ['--rate', `${rate.requests}/${rate.windowMs}`, '--comments', 'none', ...args]);
+      runs.push(r);
+      lines.push(`| ${label} | ${fmt(r.wallMs / 1000)} | ${fmt((r.wallMs * 10) / 60_000)} min | ${int(r.serverRequests)} | ${int(Number(r.extra['pageContentRows'] ?? 0))} | ${int(Number(r.extra['blocks'] ?? 0))} |`);
+    }
+    const [crawl, endpoint] = runs;
+    lines.push('', `- the Markdown endpoint makes ${fmt((100 * endpoint!.serverRequests) / crawl!.serverRequests)}% of the crawl's requests and takes ${fmt(endpoint!.wallMs / crawl!.wallMs, 2)}× its wall time; by endpoint: crawl ${JSON.stringify(crawl!.byEndpoint)}, endpoint ${JSON.stringify(endpoint!.byEndpoint)}`);
+    return { title: 'Page content: Markdown endpoint vs block crawl', lines };
+  } finally {
+    await server.close();
+  }
+}
+
 /** Run another bench script (they print a markdown table on stdout). */
 function script(file: string, args: readonly string[]): string[] {
   const path = join(HERE, file);
@@ -216,6 +244,7 @@ const BENCHMARKS: Record<string, { readonly run: Benchmark; readonly default: bo
     },
   },
   'rate-limited': { default: true, run: rateLimited },
+  'page-content': { default: true, run: pageContent },
   'rate-unconfigured': { default: false, run: rateUnconfigured },
   economy: { default: true, run: economyIncremental },
   transport: {

@@ -1,9 +1,15 @@
 import type { DestinationCapabilities } from './destination.js';
 import { DATA_TYPES } from '../src/schema/data-types.js';
 
-/** The defaults every destination starts from; a destination overrides only what differs. */
+/**
+ * The defaults every destination starts from; a destination overrides only what differs.
+ *
+ * `supportedTypes` defaults to every type but `text_list`: list columns are opt-in, so a destination that
+ * stores them natively says so (`supportedTypes: DATA_TYPES`), and for any other the pipeline declares a
+ * `text_list` column as `json` (a JSON array of strings) before the destination ever sees it.
+ */
 export const DEFAULT_CAPABILITIES: DestinationCapabilities = Object.freeze({
-  supportedTypes: DATA_TYPES,
+  supportedTypes: DATA_TYPES.filter((t) => t !== 'text_list'),
   writeDispositions: ['append', 'replace', 'merge'],
   mergeStrategies: ['delete-insert'],
   supportsTransactions: true,

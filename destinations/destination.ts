@@ -12,7 +12,11 @@ export interface Abortable {
  * Build it with `defineCapabilities()` so new fields get defaults.
  */
 export interface DestinationCapabilities {
-  /** Column types the destination stores natively; others are stored as `text`. */
+  /**
+   * Column types the destination stores natively. Every destination stores the scalar types and `json`;
+   * `text_list` only where listed: without it the pipeline declares list columns as `json` instead
+   * (see `DEFAULT_CAPABILITIES`), so such a destination never receives a List column.
+   */
   readonly supportedTypes: readonly DataType[];
   readonly writeDispositions: readonly WriteDisposition[];
   /** `delete-insert`: delete the rows whose key is staged, then insert the staged rows. */

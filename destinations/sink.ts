@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import type { TableSchema } from '../src/schema/table-schema.js';
+import { DATA_TYPES } from '../src/schema/data-types.js';
 import { defineCapabilities } from './capabilities.js';
 import type { Destination, DestinationCapabilities, DestinationSession, LoadCommit, OpenContext, StoredState } from './destination.js';
 import { DestinationError } from './errors.js';
@@ -25,7 +26,10 @@ export interface SinkOptions {
   readonly stateDir?: string;
   /** Called once per commit, after every batch of that commit was delivered. */
   readonly onCommit?: (load: LoadCommit) => Promise<void> | void;
-  /** Capabilities to override (a sink that can merge may say so). Default: append only, not queryable. */
+  /**
+   * Capabilities to override (a sink that can merge may say so). Default: append only, not queryable,
+   * every type (leave `text_list` out of `supportedTypes` to get lists as JSON text instead).
+   */
   readonly capabilities?: Partial<DestinationCapabilities>;
 }
 
@@ -49,6 +53,8 @@ export interface SinkOptions {
 export function sink(fn: SinkFunction, options: SinkOptions = {}): Destination {
   const name = options.name ?? 'sink';
   const capabilities = defineCapabilities({
+    // Batches reach the sink as they are: text_list columns as Arrow List<Utf8> vectors.
+    supportedTypes: DATA_TYPES,
     writeDispositions: ['append'],
     mergeStrategies: [],
     supportsTransactions: false,

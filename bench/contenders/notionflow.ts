@@ -20,6 +20,9 @@ try {
       baseUrl: settings.url,
       notionVersion: settings.notionVersion,
       concurrency: settings.concurrency,
+      pageContent: settings.pageContent,
+      comments: settings.comments,
+      blocks: settings.blocks,
       ...(settings.rate === 'default' ? {} : { rateLimit: settings.rate === 'off' ? false : settings.rate }),
     }),
   );
@@ -31,6 +34,8 @@ try {
     retries: requests['retries'] ?? 0,
     rateLimited: requests['429'] ?? 0,
     rows: Object.values(info.rowCounts).reduce((a, b) => a + b, 0),
+    pageContentRows: info.rowCounts['page_content'] ?? 0,
+    blocks: info.rowCounts['blocks'] ?? 0,
   });
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -15,6 +15,12 @@ export interface ContenderSettings {
   readonly concurrency: number;
   /** `--rate REQUESTS/WINDOW_MS`: the request budget to configure; `off` (default) or `default` (the client's own guess). */
   readonly rate: { readonly requests: number; readonly windowMs: number } | 'off' | 'default';
+  /** `--page-content rendered|notion|none` (notionflow only; default rendered). */
+  readonly pageContent: 'rendered' | 'notion' | 'none';
+  /** `--comments pages|all|none` (notionflow only; default pages). */
+  readonly comments: 'pages' | 'all' | 'none';
+  /** `--no-blocks`: skip the block trees (notionflow only). */
+  readonly blocks: boolean;
 }
 
 /** The figures a contender prints (one JSON line on stdout). */
@@ -33,7 +39,7 @@ export interface ContenderFigures {
 /** Read the settings; throws when the runner did not set the server's address. */
 export function contenderSettings(): ContenderSettings {
   const { values } = parseArgs({
-    options: { concurrency: { type: 'string' }, version: { type: 'string' }, rate: { type: 'string' } },
+    options: { concurrency: { type: 'string' }, version: { type: 'string' }, rate: { type: 'string' }, 'page-content': { type: 'string' }, comments: { type: 'string' }, 'no-blocks': { type: 'boolean' } },
     strict: false,
   });
   const url = process.env['BENCH_NOTION_URL'];
@@ -51,6 +57,9 @@ export function contenderSettings(): ContenderSettings {
     notionVersion: values.version === '2022-06-28' ? '2022-06-28' : '2025-09-03',
     concurrency: Number(values.concurrency ?? 8),
     rate,
+    pageContent: values['page-content'] === 'notion' ? 'notion' : values['page-content'] === 'none' ? 'none' : 'rendered',
+    comments: values.comments === 'none' ? 'none' : values.comments === 'all' ? 'all' : 'pages',
+    blocks: values['no-blocks'] !== true,
   };
 }
 

@@ -11,6 +11,8 @@ const CHUNK_ROWS = 2048;
 /** A DuckDB `string_t` is 16 bytes; strings up to 12 bytes are stored inline in it. */
 const STRING_T_BYTES = 16;
 const STRING_INLINE_BYTES = 12;
+/** A DuckDB `list_entry_t`: uint64 offset and uint64 length. */
+const LIST_ENTRY_BYTES = 16;
 
 /**
  * Append an Arrow batch to a DuckDB table through its appender, copying the Arrow buffers into data
@@ -22,7 +24,9 @@ const STRING_INLINE_BYTES = 12;
  * - booleans are unpacked from bits to bytes;
  * - strings of up to 12 UTF-8 bytes are written inline as `string_t` structs with the same raw copy;
  *   longer ones are handed over one by one (`vector_assign_string_element_len`) because DuckDB must own
- *   their bytes.
+ *   their bytes;
+ * - text lists become LIST(VARCHAR) vectors: the Arrow list offsets as DuckDB's `(offset, length)` entries,
+ *   and the items, with their validity, copied as strings into the list's child vector.
  *
  * `columns` are the appender table's columns in order; a column the batch lacks is appended as nulls.
  * Field types must be those `arrowFieldOf` produces (the types of `toRecordBatches` batches).
@@ -49,7 +53,7 @@ export function appendRecordBatch(appender: DuckDBAppender, table: string, colum
           setAllNull(vector, n, scratch);
           continue;
         }
-        copyValidity(vector, data, start, n, scratch);
+        copyValidity(vector, 0, data, start, n, scratch);
         copyValues(vector, columns[c]!, data, start, n, scratch);
       }
       appender.appendDataChunk(chunk);
@@ -63,6 +67,7 @@ export function appendRecordBatch(appender: DuckDBAppender, table: string, colum
 class Scratch {
   readonly bytes = new Uint8Array(CHUNK_ROWS * STRING_T_BYTES);
   readonly view = new DataView(this.bytes.buffer);
+  readonly words = new Uint32Array(this.bytes.buffer);
   readonly validity = new Uint8Array(CHUNK_ROWS / 8);
 }
 
@@ -78,32 +83,37 @@ function setAllNull(vector: bindings.Vector, n: number, scratch: Scratch): void 
   bindings.copy_data_to_vector_validity(vector, 0, scratch.validity.buffer, 0, (n + 7) >> 3);
 }
 
-/** Copy rows `start … start+n` of an Arrow validity bitmap into the vector's validity mask (same bit order). */
-function copyValidity(vector: bindings.Vector, data: Data, start: number, n: number, scratch: Scratch): void {
+/**
+ * Copy rows `start … start+n` (n ≤ 2,048) of an Arrow validity bitmap into the vector's validity mask
+ * (same bit order) from row `target` on, a multiple of 8.
+ */
+function copyValidity(vector: bindings.Vector, target: number, data: Data, start: number, n: number, scratch: Scratch): void {
   const bitmap = data.nullBitmap;
   if (!bitmap || data.nullCount === 0) return;
   bindings.vector_ensure_validity_writable(vector);
   const first = data.offset + start;
   if ((first & 7) === 0) {
-    bindings.copy_data_to_vector_validity(vector, 0, bitmap.buffer as ArrayBuffer, bitmap.byteOffset + (first >> 3), (n + 7) >> 3);
+    bindings.copy_data_to_vector_validity(vector, target >> 3, bitmap.buffer as ArrayBuffer, bitmap.byteOffset + (first >> 3), (n + 7) >> 3);
     return;
   }
-  // A sliced batch whose rows do not start on a byte boundary: realign the bits.
+  // A sliced batch (or a list's items) not starting on a byte boundary: realign the bits.
   const out = scratch.validity.fill(0);
   for (let i = 0; i < n; i++) {
     const j = first + i;
     if (bitmap[j >> 3]! & (1 << (j & 7))) out[i >> 3]! |= 1 << (i & 7);
   }
-  bindings.copy_data_to_vector_validity(vector, 0, out.buffer, 0, (n + 7) >> 3);
+  bindings.copy_data_to_vector_validity(vector, target >> 3, out.buffer, 0, (n + 7) >> 3);
 }
 
 function copyValues(vector: bindings.Vector, column: ColumnSchema, data: Data, start: number, n: number, scratch: Scratch): void {
   switch (column.dataType) {
     case 'text':
     case 'json':
-      return copyStrings(vector, data, start, n, scratch);
+      return copyStrings(vector, 0, data, start, n, scratch);
     case 'bool':
       return copyBools(vector, data, start, n, scratch);
+    case 'text_list':
+      return copyTextLists(vector, data, start, n, scratch);
     default: {
       const values = data.values as BigInt64Array | Float64Array | Int32Array;
       const width = values.BYTES_PER_ELEMENT;
@@ -123,7 +133,38 @@ function copyBools(vector: bindings.Vector, data: Data, start: number, n: number
   bindings.copy_data_to_vector(vector, 0, out.buffer, 0, n);
 }
 
-function copyStrings(vector: bindings.Vector, data: Data, start: number, n: number, scratch: Scratch): void {
+/**
+ * LIST(VARCHAR) from an Arrow List<Utf8>: the entries of rows `start … start+n` as `(offset, length)`
+ * uint64 pairs counted from this chunk's first item, then the chunk's items (and their validity) into the
+ * list's child vector, reserved to hold them all, 2,048 at a time.
+ */
+function copyTextLists(vector: bindings.Vector, data: Data, start: number, n: number, scratch: Scratch): void {
+  const offsets = data.valueOffsets as Int32Array;
+  const first = offsets[start]!;
+  const words = scratch.words;
+  for (let i = 0; i < n; i++) {
+    const a = offsets[start + i]!;
+    words[4 * i] = a - first;
+    words[4 * i + 1] = 0;
+    words[4 * i + 2] = offsets[start + i + 1]! - a;
+    words[4 * i + 3] = 0;
+  }
+  bindings.copy_data_to_vector(vector, 0, scratch.bytes.buffer, 0, n * LIST_ENTRY_BYTES);
+  const items = offsets[start + n]! - first;
+  bindings.list_vector_reserve(vector, items);
+  bindings.list_vector_set_size(vector, items);
+  // The child vector is only stable after the reserve, which may reallocate it.
+  const child = bindings.list_vector_get_child(vector);
+  const strings = data.children[0]!;
+  for (let k = 0; k < items; k += CHUNK_ROWS) {
+    const m = Math.min(CHUNK_ROWS, items - k);
+    copyValidity(child, k, strings, first + k, m, scratch);
+    copyStrings(child, k, strings, first + k, m, scratch);
+  }
+}
+
+/** Rows `start … start+n` (n ≤ 2,048) of an Arrow Utf8 column into a VARCHAR vector, from row `target` on. */
+function copyStrings(vector: bindings.Vector, target: number, data: Data, start: number, n: number, scratch: Scratch): void {
   const offsets = data.valueOffsets as Int32Array;
   const bytes = data.values as Uint8Array;
   const { bytes: structs, view } = scratch;
@@ -141,12 +182,12 @@ function copyStrings(vector: bindings.Vector, data: Data, start: number, n: numb
     view.setUint32(at, len, true);
     for (let k = 0; k < len; k++) structs[at + 4 + k] = bytes[a + k]!;
   }
-  bindings.copy_data_to_vector(vector, 0, structs.buffer, 0, n * STRING_T_BYTES);
+  bindings.copy_data_to_vector(vector, target * STRING_T_BYTES, structs.buffer, 0, n * STRING_T_BYTES);
   if (!long) return;
   // Second pass: long strings need a copy owned by DuckDB (its string heap).
   for (let i = 0; i < n; i++) {
     const a = offsets[start + i]!;
     const b = offsets[start + i + 1]!;
-    if (b - a > STRING_INLINE_BYTES) bindings.vector_assign_string_element_len(vector, i, bytes.subarray(a, b));
+    if (b - a > STRING_INLINE_BYTES) bindings.vector_assign_string_element_len(vector, target + i, bytes.subarray(a, b));
   }
 }

@@ -1,10 +1,12 @@
+import { DATA_TYPES } from '../../src/schema/data-types.js';
 import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
 import { databasePath, validateDuckDBConfig, type DuckDBConfig } from './duckdb-config.js';
 import { DuckDBSession } from './duckdb-session.js';
 
-/** What DuckDB can do: every type, every disposition, transactional DDL, SQL queries, appender ingest. */
+/** What DuckDB can do: every type (text_list as VARCHAR[]), every disposition, transactional DDL, SQL queries, appender ingest. */
 export const DUCKDB_CAPABILITIES: DestinationCapabilities = defineCapabilities({
+  supportedTypes: DATA_TYPES,
   loadFormat: 'appender',
   queryable: true,
   maxIdentifierLength: 255,

@@ -1,4 +1,4 @@
-import { DuckDBDateValue, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDateValue, DuckDBInstance, DuckDBListValue, DuckDBTimestampTZValue, DuckDBTypeId, type DuckDBConnection, type DuckDBListType, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { Table, type RecordBatch } from 'apache-arrow';
 import { recordBatchOf } from '../../src/arrow/table-buffer.js';
 import type { DataType } from '../../src/schema/data-types.js';
@@ -254,7 +254,7 @@ export class DuckDBSession implements DestinationSession {
     const types = reader.columnTypes().map(dataTypeOfDuckDB);
     const rows = reader.getRowObjects().map((row) => {
       const out: Record<string, unknown> = {};
-      for (const name of names) out[name] = plainValue(row[name]!);
+      names.forEach((name, i) => (out[name] = plainValue(row[name]!, types[i]!)));
       return out;
     });
     return new Table(recordBatchOf(names.map((name, i) => ({ name, dataType: types[i]!, nullable: true })), rows));
@@ -438,6 +438,8 @@ function dataTypeOfDuckDB(type: DuckDBType): DataType {
       return 'timestamp';
     case DuckDBTypeId.DATE:
       return 'date';
+    case DuckDBTypeId.LIST:
+      return (type as DuckDBListType).valueType.typeId === DuckDBTypeId.VARCHAR ? 'text_list' : 'text';
     default:
       return 'text';
   }
@@ -458,16 +460,19 @@ function dataTypeOfSqlType(sqlType: string): DataType {
       return 'timestamp';
     case 'DATE':
       return 'date';
+    case 'VARCHAR[]':
+      return 'text_list';
     default:
       return 'text';
   }
 }
 
-/** A DuckDB value as the row value `recordBatchOf` takes for its column type. */
-function plainValue(v: DuckDBValue): unknown {
+/** A DuckDB value as the row value `recordBatchOf` takes for its column type (a VARCHAR[] item is a string or null). */
+function plainValue(v: DuckDBValue, type: DataType): unknown {
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v;
   if (v instanceof DuckDBTimestampTZValue) return Number(v.micros) / 1000;
   if (v instanceof DuckDBDateValue) return new Date(v.days * 86_400_000);
+  if (type === 'text_list' && v instanceof DuckDBListValue) return v.items;
   if (typeof (v as { micros?: unknown }).micros === 'bigint') return Number((v as { micros: bigint }).micros) / 1000;
   if (typeof (v as { toDouble?: unknown }).toDouble === 'function') return (v as { toDouble(): number }).toDouble();
   return String(v);

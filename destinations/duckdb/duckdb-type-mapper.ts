@@ -1,9 +1,10 @@
-import { BIGINT, BOOLEAN, DATE, DOUBLE, TIMESTAMPTZ, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, DATE, DOUBLE, LIST, TIMESTAMPTZ, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 import type { DataType } from '../../src/schema/data-types.js';
 
 /**
  * The DuckDB column type of each notionflow data type, in target tables.
- * timestamp → TIMESTAMPTZ (µs, UTC instant); json → JSON (the bundled json extension's VARCHAR alias).
+ * timestamp → TIMESTAMPTZ (µs, UTC instant); json → JSON (the bundled json extension's VARCHAR alias);
+ * text_list → VARCHAR[].
  */
 export function duckdbColumnType(dataType: DataType): string {
   switch (dataType) {
@@ -21,8 +22,12 @@ export function duckdbColumnType(dataType: DataType): string {
       return 'DATE';
     case 'json':
       return 'JSON';
+    case 'text_list':
+      return 'VARCHAR[]';
   }
 }
+
+const TEXT_LIST = LIST(VARCHAR);
 
 /**
  * The type of a column in a staging table and in the data chunks appended to it. JSON is staged as
@@ -43,5 +48,7 @@ export function duckdbStagingType(dataType: DataType): DuckDBType {
       return TIMESTAMPTZ;
     case 'date':
       return DATE;
+    case 'text_list':
+      return TEXT_LIST;
   }
 }

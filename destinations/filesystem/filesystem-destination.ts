@@ -1,3 +1,4 @@
+import { DATA_TYPES } from '../../src/schema/data-types.js';
 import { defineCapabilities } from '../capabilities.js';
 import type { Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
 import type { FileStore } from './file-store.js';
@@ -6,14 +7,16 @@ import { FilesystemSession } from './filesystem-session.js';
 import { LocalFileStore } from './local-file-store.js';
 
 /**
- * What the filesystem destination can do: append and replace (merge falls back to append, as in dlt's
- * filesystem destination), no transactions (the load marker is the commit point), queryable through an
- * in-memory DuckDB over the committed files. Files are never rewritten, so rows cannot be deleted:
+ * What the filesystem destination can do: every type (text_list as a Parquet list column or a JSON array
+ * of strings), append and replace (merge falls back to append, as in dlt's filesystem destination), no
+ * transactions (the load marker is the commit point), queryable through an in-memory DuckDB over the
+ * committed files. Files are never rewritten, so rows cannot be deleted:
  * `LoadCommit.deletes` (block-tree replacement, trash, hard deletes) is ignored, and a table keeps every
  * row every load appended to it.
  */
 function capabilitiesOf(format: 'parquet' | 'jsonl'): DestinationCapabilities {
   return defineCapabilities({
+    supportedTypes: DATA_TYPES,
     writeDispositions: ['append', 'replace'],
     mergeStrategies: [],
     supportsTransactions: false,

@@ -1,4 +1,4 @@
-import { makeData, RecordBatch, Schema, Struct, Table, tableToIPC, type Data, type DataType as ArrowType } from 'apache-arrow';
+import { List, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, type Data, type DataType as ArrowType } from 'apache-arrow';
 import type { DataType } from '../../src/schema/data-types.js';
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
 import { DestinationError } from '../errors.js';
@@ -43,7 +43,7 @@ export async function encodeParquet(batches: readonly RecordBatch[]): Promise<Ui
 /**
  * Encode batches as JSON lines: one object per row with every column of the file (null when missing);
  * bigint as a JSON number (exact digits), timestamp as ISO 8601 with microseconds (`…T10:00:00.123456Z`),
- * date as `YYYY-MM-DD`, json columns as JSON values (not strings).
+ * date as `YYYY-MM-DD`, json columns as JSON values (not strings), text_list as an array of strings and nulls.
  */
 export function encodeJsonl(columns: readonly ColumnSchema[], batches: readonly RecordBatch[]): Uint8Array {
   const keys = columns.map((c) => `${JSON.stringify(c.name)}:`);
@@ -95,6 +95,17 @@ function jsonReader(dataType: DataType, data: Data): (i: number) => string {
     case 'date':
       value = (i) => `"${new Date((values[off + i] as number) * 86_400_000).toISOString().slice(0, 10)}"`;
       break;
+    case 'text_list': {
+      // List offsets are sliced with the column (index i); the items are one Utf8 child, read as text.
+      const offsets = data.valueOffsets as Int32Array;
+      const item = jsonReader('text', data.children[0]!);
+      value = (i) => {
+        const items: string[] = [];
+        for (let k = offsets[i]!; k < offsets[i + 1]!; k++) items.push(item(k));
+        return `[${items.join(',')}]`;
+      };
+      break;
+    }
   }
   return (i) => (valid(i) ? value(i) : 'null');
 }
@@ -111,6 +122,11 @@ function isoMicros(micros: bigint): string {
 function nullData(type: ArrowType, length: number): Data {
   const nullBitmap = new Uint8Array((length + 7) >> 3);
   const props = { type, length, nullCount: length, nullBitmap } as Record<string, unknown>;
+  if (type instanceof List) {
+    props['valueOffsets'] = new Int32Array(length + 1);
+    props['child'] = nullData(type.valueType, 0);
+    return makeData(props as unknown as Parameters<typeof makeData>[0]);
+  }
   switch (String(type)) {
     case 'Utf8':
       props['valueOffsets'] = new Int32Array(length + 1);

@@ -17,6 +17,9 @@ const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 /** `\N`, the text format's NULL. */
 const TEXT_NULL = [0x5c, 0x4e] as const;
 const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+/** The type oid of `text`, the element type of a binary text[] value. */
+const TEXT_OID = 25;
 
 /** Writes one value of one column for row `i` (the batch's row index). */
 type FieldWriter = (out: Out, i: number) => void;
@@ -60,11 +63,14 @@ class Out {
  * are the COPY column list in order, and a column the batch lacks is sent as NULL.
  *
  * - `text`: tab-separated, `\N` for NULL; backslash, tab, newline and carriage return are escaped with
- *   a backslash; timestamps as ISO 8601 with microseconds and `Z`, dates as `YYYY-MM-DD`.
+ *   a backslash; timestamps as ISO 8601 with microseconds and `Z`, dates as `YYYY-MM-DD`; text lists as
+ *   array literals with every item quoted (`{"a","b \"c\"",NULL}`), then escaped like any text.
  * - `binary`: PostgreSQL's binary tuples: big-endian int64/float8, timestamps and dates counted from
- *   2000-01-01, jsonb as version byte 1 plus the text, strings as their raw bytes (no escaping).
+ *   2000-01-01, jsonb as version byte 1 plus the text, strings as their raw bytes (no escaping), text
+ *   lists as one-dimensional text[] arrays (an empty list has no dimension).
  *
- * NUL characters cannot be stored in PostgreSQL text; the server rejects a batch containing one.
+ * NUL characters cannot be stored in PostgreSQL text, list items included; the server rejects a batch
+ * containing one.
  */
 export function* copyChunks(table: string, columns: readonly ColumnSchema[], batch: RecordBatch, format: 'binary' | 'text'): Generator<Buffer> {
   const binary = format === 'binary';
@@ -224,7 +230,59 @@ function textWriter(column: ColumnSchema, data: Data): FieldWriter {
         writeDate(out, days[i]!);
       };
     }
+    case 'text_list': {
+      const offsets = data.valueOffsets as Int32Array;
+      const { bytes, itemOffsets, isNull } = listItems(data);
+      return (out, i) => {
+        const a = offsets[i]!;
+        const b = offsets[i + 1]!;
+        // Per item at most a comma and NULL; per byte at most 4 (a backslash is escaped for the literal, then both for COPY).
+        out.ensure(2 + 5 * (b - a) + 4 * (itemOffsets[b]! - itemOffsets[a]!));
+        const buf = out.buf;
+        let pos = out.pos;
+        buf[pos++] = 0x7b; // {
+        for (let k = a; k < b; k++) {
+          if (k > a) buf[pos++] = 0x2c; // ,
+          if (isNull(k)) {
+            pos += buf.write('NULL', pos, 'latin1');
+            continue;
+          }
+          buf[pos++] = QUOTE;
+          for (let x = itemOffsets[k]!; x < itemOffsets[k + 1]!; x++) {
+            const c = bytes[x]!;
+            // Inside a quoted item, backslash and quote are escaped for the literal (`\\`, `\"`); then every
+            // backslash, tab, newline and carriage return is escaped for COPY, as for text.
+            if (c === BACKSLASH) {
+              buf.fill(BACKSLASH, pos, pos + 4);
+              pos += 4;
+            } else if (c === QUOTE) {
+              buf[pos++] = BACKSLASH;
+              buf[pos++] = BACKSLASH;
+              buf[pos++] = QUOTE;
+            } else if (c === 0x09 || c === 0x0a || c === 0x0d) {
+              buf[pos++] = BACKSLASH;
+              buf[pos++] = c === 0x09 ? 0x74 : c === 0x0a ? 0x6e : 0x72; // t, n, r
+            } else buf[pos++] = c;
+          }
+          buf[pos++] = QUOTE;
+        }
+        buf[pos++] = 0x7d; // }
+        out.pos = pos;
+      };
+    }
   }
+}
+
+/** The items of a List<Utf8> column: their UTF-8 bytes and offsets, and whether item `k` is null. */
+function listItems(data: Data): { bytes: Uint8Array; itemOffsets: Int32Array; isNull: (k: number) => boolean } {
+  const items = data.children[0]!;
+  const bitmap = items.nullCount > 0 ? items.nullBitmap : null;
+  const offset = items.offset;
+  return {
+    bytes: items.values as Uint8Array,
+    itemOffsets: items.valueOffsets as Int32Array,
+    isNull: bitmap ? (k) => ((bitmap[(offset + k) >> 3]! >> ((offset + k) & 7)) & 1) === 0 : () => false,
+  };
 }
 
 function binaryWriter(column: ColumnSchema, data: Data): FieldWriter {
@@ -299,6 +357,43 @@ function binaryWriter(column: ColumnSchema, data: Data): FieldWriter {
         out.view.setInt32(out.pos, 4);
         out.view.setInt32(out.pos + 4, days[i]! - PG_EPOCH_DAYS);
         out.pos += 8;
+      };
+    }
+    case 'text_list': {
+      const offsets = data.valueOffsets as Int32Array;
+      const { bytes, itemOffsets, isNull } = listItems(data);
+      return (out, i) => {
+        const a = offsets[i]!;
+        const b = offsets[i + 1]!;
+        out.ensure(24 + 4 * (b - a) + itemOffsets[b]! - itemOffsets[a]!);
+        const v = out.view;
+        const start = out.pos;
+        // Field length (set last), dimensions, has-nulls flag (set last), element type, then the dimension's size and lower bound.
+        v.setInt32(start + 4, b > a ? 1 : 0);
+        v.setInt32(start + 12, TEXT_OID);
+        let pos = start + 16;
+        if (b > a) {
+          v.setInt32(pos, b - a);
+          v.setInt32(pos + 4, 1);
+          pos += 8;
+        }
+        let nulls = 0;
+        for (let k = a; k < b; k++) {
+          if (isNull(k)) {
+            v.setInt32(pos, -1);
+            pos += 4;
+            nulls = 1;
+            continue;
+          }
+          const x = itemOffsets[k]!;
+          const y = itemOffsets[k + 1]!;
+          v.setInt32(pos, y - x);
+          out.buf.set(bytes.subarray(x, y), pos + 4);
+          pos += 4 + y - x;
+        }
+        v.setInt32(start, pos - start - 4);
+        v.setInt32(start + 8, nulls);
+        out.pos = pos;
       };
     }
   }

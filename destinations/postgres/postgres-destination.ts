@@ -1,10 +1,12 @@
+import { DATA_TYPES } from '../../src/schema/data-types.js';
 import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
 import { resolvePostgresConfig, type PostgresConfig } from './postgres-config.js';
 import { PostgresSession } from './postgres-session.js';
 
-/** What PostgreSQL can do: every type, every disposition, transactional DDL, SQL queries, COPY ingest, 63-byte names. */
+/** What PostgreSQL can do: every type (text_list as text[]), every disposition, transactional DDL, SQL queries, COPY ingest, 63-byte names. */
 export const POSTGRES_CAPABILITIES: DestinationCapabilities = defineCapabilities({
+  supportedTypes: DATA_TYPES,
   loadFormat: 'copy',
   queryable: true,
   maxIdentifierLength: 63,

@@ -16,7 +16,7 @@ import { dataTypeOfPostgresType } from './postgres-type-mapper.js';
 
 
 /** PostgreSQL type oids the result parsers handle. */
-const OID = { int8: 20, numeric: 1700, date: 1082, timestamptz: 1184, timestamp: 1114, json: 114, jsonb: 3802, bool: 16, int2: 21, int4: 23, float4: 700, float8: 701 } as const;
+const OID = { int8: 20, numeric: 1700, date: 1082, timestamptz: 1184, timestamp: 1114, json: 114, jsonb: 3802, bool: 16, int2: 21, int4: 23, float4: 700, float8: 701, textArray: 1009, varcharArray: 1015 } as const;
 
 
 /**
@@ -311,14 +311,14 @@ export class PostgresSession implements DestinationSession {
   async #existingTables(): Promise<Map<string, ColumnSchema[]>> {
     if (this.#tables) return this.#tables;
     const rows = await this.#rows(
-      'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position',
+      'SELECT table_name, column_name, data_type, udt_name FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position',
       [this.#dataset],
     );
     const tables = new Map<string, ColumnSchema[]>();
     for (const row of rows) {
       const name = String(row['table_name']);
       const columns = tables.get(name) ?? [];
-      columns.push({ name: String(row['column_name']), dataType: dataTypeOfPostgresType(String(row['data_type'])), nullable: true });
+      columns.push({ name: String(row['column_name']), dataType: dataTypeOfPostgresType(String(row['data_type']), String(row['udt_name'])), nullable: true });
       tables.set(name, columns);
     }
     this.#tables = tables;
@@ -375,7 +375,8 @@ function plainRow(fields: readonly pg.FieldDef[], row: readonly unknown[]): Reco
 
 /**
  * One value as DuckDB's `query` returns it: integers as numbers (bigint beyond 2^53), numerics as
- * numbers, booleans, timestamps and dates as `Date` (dates at UTC midnight), JSON as its text.
+ * numbers, booleans, timestamps and dates as `Date` (dates at UTC midnight), JSON as its text, text[]
+ * as an array of strings and nulls.
  */
 function plainValue(oid: number, v: string | null): unknown {
   if (v === null) return null;
@@ -399,9 +400,38 @@ function plainValue(oid: number, v: string | null): unknown {
       const ms = epochMs(oid, v);
       return Number.isNaN(ms) ? v : new Date(ms);
     }
+    case OID.textArray:
+    case OID.varcharArray:
+      return textArrayItems(v);
     default:
       return v;
   }
+}
+
+/**
+ * The items of a one-dimensional text[] in the server's text form: `{}`, `{a,"b \"c\"",NULL}`. The
+ * server quotes an item that is empty, holds a delimiter, brace, quote, backslash or space, or reads
+ * NULL, so an unquoted `NULL` is the null item. Other forms (several dimensions, custom bounds) stay text.
+ */
+function textArrayItems(v: string): (string | null)[] | string {
+  if (v[0] !== '{' || v[1] === '{') return v;
+  const items: (string | null)[] = [];
+  let i = 1;
+  while (i < v.length && v[i] !== '}') {
+    let item = '';
+    if (v[i] === '"') {
+      for (i++; i < v.length && v[i] !== '"'; i++) item += v[i] === '\\' ? v[++i] : v[i];
+      items.push(item);
+      i++;
+    } else {
+      const end = v.slice(i).search(/[,}]/);
+      item = v.slice(i, end < 0 ? v.length : i + end);
+      items.push(item === 'NULL' ? null : item);
+      i += item.length;
+    }
+    if (v[i] === ',') i++;
+  }
+  return items;
 }
 
 /** A value as `recordBatchOf` takes it for its column type: timestamps as epoch ms with the µs as fraction, dates as text. */
@@ -446,6 +476,9 @@ function dataTypeOfOid(oid: number): DataType {
     case OID.json:
     case OID.jsonb:
       return 'json';
+    case OID.textArray:
+    case OID.varcharArray:
+      return 'text_list';
     default:
       return 'text';
   }

@@ -2,7 +2,7 @@ import type { DataType } from '../../src/schema/data-types.js';
 
 /**
  * The PostgreSQL column type of each notionflow data type. timestamp → timestamptz (µs, an instant);
- * json → jsonb (validated and indexable; key order and whitespace are not kept).
+ * json → jsonb (validated and indexable; key order and whitespace are not kept); text_list → text[].
  */
 export function postgresColumnType(dataType: DataType): string {
   switch (dataType) {
@@ -20,12 +20,19 @@ export function postgresColumnType(dataType: DataType): string {
       return 'date';
     case 'json':
       return 'jsonb';
+    case 'text_list':
+      return 'text[]';
   }
 }
 
-/** The notionflow type of a column by its `information_schema.columns.data_type` (anything else reads as text). */
-export function dataTypeOfPostgresType(sqlType: string): DataType {
+/**
+ * The notionflow type of a column by its `information_schema.columns` `data_type` and `udt_name`
+ * (an array is `ARRAY` with the element type in `udt_name`: `_text`); anything else reads as text.
+ */
+export function dataTypeOfPostgresType(sqlType: string, udtName: string): DataType {
   switch (sqlType) {
+    case 'ARRAY':
+      return udtName === '_text' || udtName === '_varchar' ? 'text_list' : 'text';
     case 'bigint':
     case 'integer':
     case 'smallint':

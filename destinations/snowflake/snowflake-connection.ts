@@ -23,9 +23,11 @@ function loadSdk(): Promise<SnowflakeSdk> {
   return sdkPromise;
 }
 
-/** One statement's result: rows keyed by (upper-case) column name, and the column names. */
+/** One statement's result: rows keyed by (upper-case) column name, the column names and their Snowflake types. */
 export interface SnowflakeResult {
   readonly columns: readonly string[];
+  /** Snowflake's type name of each column, in lower case as the wire has it (`text`, `fixed`, `array`, …). */
+  readonly types: readonly string[];
   readonly rows: readonly Record<string, unknown>[];
 }
 
@@ -89,8 +91,8 @@ export class SnowflakeConnection {
             reject(err);
             return;
           }
-          const columns = (stmt.getColumns?.() ?? []).map((c) => c.getName());
-          resolve({ columns, rows: (rows ?? []) as Record<string, unknown>[] });
+          const described = stmt.getColumns?.() ?? [];
+          resolve({ columns: described.map((c) => c.getName()), types: described.map((c) => c.getType()), rows: (rows ?? []) as Record<string, unknown>[] });
         },
       });
     });

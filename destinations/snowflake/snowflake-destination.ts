@@ -1,14 +1,16 @@
+import { DATA_TYPES } from '../../src/schema/data-types.js';
 import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
 import { endpointOf, validateSnowflakeConfig, type SnowflakeConfig } from './snowflake-config.js';
 import { SnowflakeSession } from './snowflake-session.js';
 
 /**
- * What Snowflake can do: every type, every disposition, a transaction for data + state + load row but not
- * for DDL (Snowflake DDL commits), identifiers folded to upper case, 255-character names, bulk loads of
- * staged files (`PUT` + `COPY INTO`), SQL queries.
+ * What Snowflake can do: every type (text_list as ARRAY), every disposition, a transaction for data + state
+ * + load row but not for DDL (Snowflake DDL commits), identifiers folded to upper case, 255-character names,
+ * bulk loads of staged files (`PUT` + `COPY INTO`), SQL queries.
  */
 export const SNOWFLAKE_CAPABILITIES: DestinationCapabilities = defineCapabilities({
+  supportedTypes: DATA_TYPES,
   supportsTransactionalDdl: false,
   caseSensitiveIdentifiers: false,
   maxIdentifierLength: 255,

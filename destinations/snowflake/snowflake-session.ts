@@ -231,7 +231,7 @@ export class SnowflakeSession implements DestinationSession {
     const columns = result.columns.map((c) => c.toLowerCase());
     const rows = result.rows.map((row) => {
       const out: Record<string, unknown> = {};
-      for (const [i, name] of result.columns.entries()) out[columns[i]!] = plainValue(row[name]);
+      for (const [i, name] of result.columns.entries()) out[columns[i]!] = plainValue(row[name], result.types[i]!);
       return out;
     });
     return { columns, rows };
@@ -413,9 +413,13 @@ export class SnowflakeSession implements DestinationSession {
 }
 
 
-/** A driver value as a plain JS value: the driver's Date subclasses (TIMESTAMP_*, DATE) become plain Dates. */
-function plainValue(v: unknown): unknown {
+/**
+ * A driver value as a plain JS value: the driver's Date subclasses (TIMESTAMP_*, DATE) become plain Dates,
+ * and an ARRAY (fetched as its JSON text, like VARIANT) becomes a JS array.
+ */
+function plainValue(v: unknown, type: string): unknown {
   if (v === undefined) return null;
   if (v instanceof Date) return new Date(v.getTime());
+  if (type === 'array' && typeof v === 'string') return JSON.parse(v);
   return v;
 }

@@ -90,7 +90,9 @@ export function copyIntoSql(stagingSchema: string, table: string, fileName: stri
   );
 }
 
-/** The staging-table expression that fills target column `column` (JSON text goes through PARSE_JSON). */
+/** The staging-table expression that fills target column `column` (JSON text goes through PARSE_JSON, lists become ARRAYs). */
 export function stagedValue(column: ColumnSchema): string {
-  return column.dataType === 'json' ? `PARSE_JSON(${quoteIdent(column.name)})` : quoteIdent(column.name);
+  const name = quoteIdent(column.name);
+  if (column.dataType === 'json') return `PARSE_JSON(${name})`;
+  return column.dataType === 'text_list' ? `PARSE_JSON(${name})::ARRAY` : name;
 }

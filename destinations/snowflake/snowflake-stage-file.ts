@@ -1,4 +1,4 @@
-import { Bool, DateDay, Field, Float64, Int64, RecordBatch, Schema, Struct, Table, Timestamp, Utf8, makeData, tableToIPC, type Data } from 'apache-arrow';
+import { Bool, DateDay, Field, Float64, Int64, List, RecordBatch, Schema, Struct, Table, Timestamp, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Data } from 'apache-arrow';
 import { STAGE_SEQ_COLUMN } from './snowflake-sql.js';
 import type { SnowflakeStageFormat } from './snowflake-config.js';
 
@@ -12,6 +12,8 @@ export interface StageFile {
  * Encode a batch as the file `PUT` uploads to the stage: its columns renamed to the upper-case names the
  * tables have (see `quoteIdent`), plus {@link STAGE_SEQ_COLUMN} numbering the rows from `firstSeq`.
  *
+ * Text lists are staged as their JSON text (`["a",null]`, see `snowflakeStagingType`).
+ *
  * - `parquet` (parquet-wasm): the Arrow types carry over (int64, double, boolean, timestamp µs UTC, date32,
  *   JSON as UTF-8 text), so `COPY … MATCH_BY_COLUMN_NAME` needs no format options.
  * - `csv`: a header line, then one line per row; strings always quoted (so `""` is the empty string and an
@@ -19,21 +21,32 @@ export interface StageFile {
  */
 export async function encodeStageFile(batch: RecordBatch, firstSeq: bigint, format: SnowflakeStageFormat): Promise<StageFile> {
   const columns = [...batch.schema.fields.map((f) => f.name.toUpperCase()), STAGE_SEQ_COLUMN];
-  if (format === 'csv') return { bytes: Buffer.from(toCsv(batch, columns, firstSeq)), columns };
+  const data = batch.data.children.map((d) => (d.type instanceof List ? listAsJson(d) : d));
+  if (format === 'csv') return { bytes: Buffer.from(toCsv(data, batch.numRows, columns, firstSeq)), columns };
   const seq = new BigInt64Array(batch.numRows);
   for (let i = 0; i < seq.length; i++) seq[i] = firstSeq + BigInt(i);
-  const fields = [...batch.schema.fields.map((f) => new Field(f.name.toUpperCase(), f.type, true)), new Field(STAGE_SEQ_COLUMN, new Int64(), false)];
-  const children = [...batch.data.children, makeData({ type: new Int64(), length: seq.length, nullCount: 0, data: seq })];
+  const fields = [...batch.schema.fields.map((f, i) => new Field(f.name.toUpperCase(), data[i]!.type, true)), new Field(STAGE_SEQ_COLUMN, new Int64(), false)];
+  const children = [...data, makeData({ type: new Int64(), length: seq.length, nullCount: 0, data: seq })];
   const renamed = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
   const parquet = await import('parquet-wasm');
   const wasmTable = parquet.Table.fromIPCStream(tableToIPC(new Table(renamed), 'stream'));
   return { bytes: parquet.writeParquet(wasmTable), columns };
 }
 
-function toCsv(batch: RecordBatch, columns: readonly string[], firstSeq: bigint): string {
+/** A List<Utf8> column as Utf8 JSON arrays of strings and nulls, null where the list is null. */
+function listAsJson(data: Data): Data {
+  const lists = makeVector(data as Data<List<Utf8>>);
+  const texts = Array.from({ length: lists.length }, (_, i) => {
+    const items = lists.get(i);
+    return items === null ? null : JSON.stringify(items.toArray());
+  });
+  return vectorFromArray(texts, new Utf8()).data[0]!;
+}
+
+function toCsv(data: readonly Data[], rows: number, columns: readonly string[], firstSeq: bigint): string {
   const lines = [columns.map(csvString).join(',')];
-  const formatters = batch.data.children.map(cellFormatter);
-  for (let row = 0; row < batch.numRows; row++) {
+  const formatters = data.map(cellFormatter);
+  for (let row = 0; row < rows; row++) {
     const cells = formatters.map((format) => format(row));
     cells.push((firstSeq + BigInt(row)).toString());
     lines.push(cells.join(','));

@@ -3,7 +3,7 @@ import type { DataType } from '../../src/schema/data-types.js';
 /**
  * The Snowflake column type of each notionflow data type, in target tables.
  * bigint → NUMBER(19,0) (fits every int64); timestamp → TIMESTAMP_TZ(6) (µs, the offset is kept, UTC here);
- * json → VARIANT (filled with PARSE_JSON at commit).
+ * json → VARIANT (filled with PARSE_JSON at commit); text_list → ARRAY (of strings and JSON nulls).
  */
 export function snowflakeColumnType(dataType: DataType): string {
   switch (dataType) {
@@ -21,13 +21,17 @@ export function snowflakeColumnType(dataType: DataType): string {
       return 'DATE';
     case 'json':
       return 'VARIANT';
+    case 'text_list':
+      return 'ARRAY';
   }
 }
 
 /**
- * The type of a column in a staging table. JSON is staged as its text (VARCHAR): a staged file carries
- * strings, and `PARSE_JSON` at commit turns them into VARIANT values (and rejects invalid documents).
+ * The type of a column in a staging table. JSON and text lists are staged as JSON text (VARCHAR): a staged
+ * file carries strings, and `PARSE_JSON` at commit turns them into VARIANT and ARRAY values (and rejects
+ * invalid documents). A list staged as text loads the same from Parquet and CSV files and does not depend on
+ * how a file format's nested types map to Snowflake's semi-structured ones.
  */
 export function snowflakeStagingType(dataType: DataType): string {
-  return dataType === 'json' ? 'VARCHAR' : snowflakeColumnType(dataType);
+  return dataType === 'json' || dataType === 'text_list' ? 'VARCHAR' : snowflakeColumnType(dataType);
 }

@@ -1,13 +1,17 @@
-import { Bool, DateDay, Field, Float64, Int64, TimeUnit, Timestamp, Utf8, type DataType as ArrowType } from 'apache-arrow';
+import { Bool, DateDay, Field, Float64, Int64, List, TimeUnit, Timestamp, Utf8, type DataType as ArrowType } from 'apache-arrow';
 import type { DataType } from '../schema/data-types.js';
 import type { ColumnSchema } from '../schema/table-schema.js';
 
 /** Field metadata key that carries the notionflow {@link DataType} of an Arrow field (`json` and `text` are both Utf8). */
 export const DATA_TYPE_METADATA_KEY = 'notionflow.type';
 
+/** Name of the item field of a `text_list` column's Arrow List type. */
+const LIST_ITEM_FIELD = 'item';
+
 /**
  * The Arrow type of each notionflow data type.
- * timestamp → Timestamp(µs, "UTC"); date → Date32 (days); json → Utf8 (marked in field metadata).
+ * timestamp → Timestamp(µs, "UTC"); date → Date32 (days); json → Utf8 (marked in field metadata);
+ * text_list → List<Utf8> with a nullable item field named {@link LIST_ITEM_FIELD}.
  */
 export function arrowTypeOf(dataType: DataType): ArrowType {
   switch (dataType) {
@@ -24,6 +28,8 @@ export function arrowTypeOf(dataType: DataType): ArrowType {
       return new Timestamp(TimeUnit.MICROSECOND, 'UTC');
     case 'date':
       return new DateDay();
+    case 'text_list':
+      return new List(new Field(LIST_ITEM_FIELD, new Utf8(), true));
   }
 }
 
@@ -42,6 +48,7 @@ export function dataTypeOfField(field: Field): DataType {
   if (t instanceof Bool) return 'bool';
   if (t instanceof Timestamp) return 'timestamp';
   if (t instanceof DateDay) return 'date';
+  if (isTextList(t)) return 'text_list';
   return 'text';
 }
 
@@ -61,5 +68,11 @@ export function fitsArrowType(dataType: DataType, type: ArrowType): boolean {
       return type instanceof Timestamp && type.unit === TimeUnit.MICROSECOND;
     case 'date':
       return type instanceof DateDay;
+    case 'text_list':
+      return isTextList(type);
   }
+}
+
+function isTextList(type: ArrowType): boolean {
+  return type instanceof List && type.valueType instanceof Utf8;
 }

@@ -1,4 +1,4 @@
-import { makeData, RecordBatch, Schema as ArrowSchema, Struct, type Bool, type Data, type DataType as ArrowType, type DateDay, type Float64, type Int64, type Timestamp, type Utf8 } from 'apache-arrow';
+import { makeData, RecordBatch, Schema as ArrowSchema, Struct, type Bool, type Data, type DataType as ArrowType, type DateDay, type Float64, type Int64, type List, type Timestamp, type Utf8 } from 'apache-arrow';
 import { SchemaError } from '../errors.js';
 import type { Row } from '../records.js';
 import type { ColumnSchema, TableSchema } from '../schema/table-schema.js';
@@ -15,8 +15,9 @@ const ROW_OVERHEAD_BYTES = 16;
  * Columns are built directly into typed arrays (not through apache-arrow's generic builders, which
  * convert only ~80k rows/s, see reference/toolchain.md): numbers into `BigInt64Array`/`Float64Array`
  * views, booleans and validity into bit-packed bytes, text UTF-8-encoded once into one buffer with
- * Int32 offsets. The batch schema is the table's columns at build time, so a row buffered before a
- * column was added gets null in it, like a row that simply lacks the column.
+ * Int32 offsets, text lists as list offsets over one such text column of all their items. The batch
+ * schema is the table's columns at build time, so a row buffered before a column was added gets null
+ * in it, like a row that simply lacks the column.
  *
  * @example
  * ```ts
@@ -34,7 +35,7 @@ export class TableBuffer {
     return this.#rows.length;
   }
 
-  /** Approximate size of the buffered rows once in Arrow form, in bytes (strings count their UTF-16 length). */
+  /** Approximate size of the buffered rows once in Arrow form, in bytes (strings, also list items, count their UTF-16 length). */
   get byteSize(): number {
     return this.#bytes;
   }
@@ -46,7 +47,7 @@ export class TableBuffer {
       bytes += ROW_OVERHEAD_BYTES;
       for (const key in row) {
         const v = row[key];
-        bytes += typeof v === 'string' ? v.length + 4 : 8;
+        bytes += typeof v === 'string' ? v.length + 4 : Array.isArray(v) ? listBytes(v) : 8;
       }
       this.#rows.push(row);
     }
@@ -66,6 +67,13 @@ export class TableBuffer {
     this.#rows = [];
     this.#bytes = 0;
   }
+}
+
+/** Bytes of a list value: its offset, and each item as a string (4 bytes of offset plus its length). */
+function listBytes(items: readonly unknown[]): number {
+  let bytes = 4;
+  for (const item of items) bytes += typeof item === 'string' ? item.length + 4 : 4;
+  return bytes;
 }
 
 /** Build a RecordBatch of `rows` with exactly `columns` (in that order); missing values are null. */
@@ -91,6 +99,8 @@ function columnData(column: ColumnSchema, type: ArrowType, rows: readonly Row[])
       return boolData(column, type as Bool, rows);
     case 'date':
       return dateDayData(column, type as DateDay, rows);
+    case 'text_list':
+      return textListData(column, type as List<Utf8>, rows);
   }
 }
 
@@ -199,33 +209,91 @@ function dateDayData(column: ColumnSchema, type: DateDay, rows: readonly Row[]):
 
 function utf8Data(column: ColumnSchema, type: Utf8, rows: readonly Row[]): Data {
   const n = rows.length;
-  const offsets = new Int32Array(n + 1);
-  const validity = new Validity(n);
   const name = column.name;
   const json = column.dataType === 'json';
-  let bytes = Buffer.allocUnsafeSlow(Math.max(64, n * 16));
-  let pos = 0;
+  const text = new TextColumn(n);
   for (let i = 0; i < n; i++) {
     const raw = rows[i]![name];
-    if (raw === null || raw === undefined) {
-      validity.setNull(i);
-      offsets[i + 1] = pos;
-      continue;
+    if (raw === null || raw === undefined) text.appendNull();
+    else text.append(typeof raw === 'string' ? raw : json ? JSON.stringify(raw) : String(raw));
+  }
+  return text.data(type);
+}
+
+/**
+ * A List<Utf8> column: Int32 list offsets into one Utf8 child holding every item of every list, in
+ * row order. The items are counted first, so the child's offsets and validity are allocated once.
+ */
+function textListData(column: ColumnSchema, type: List<Utf8>, rows: readonly Row[]): Data {
+  const n = rows.length;
+  const name = column.name;
+  let items = 0;
+  for (let i = 0; i < n; i++) {
+    const raw = rows[i]![name];
+    if (Array.isArray(raw)) items += raw.length;
+    else if (raw !== null && raw !== undefined) throw typeMismatch(column, raw);
+  }
+  const offsets = new Int32Array(n + 1);
+  const validity = new Validity(n);
+  const child = new TextColumn(items);
+  for (let i = 0; i < n; i++) {
+    const raw = rows[i]![name] as readonly unknown[] | null | undefined;
+    if (raw === null || raw === undefined) validity.setNull(i);
+    else {
+      for (const item of raw) {
+        if (typeof item === 'string') child.append(item);
+        else if (item === null || item === undefined) child.appendNull();
+        else if (typeof item === 'number' || typeof item === 'boolean' || typeof item === 'bigint') child.append(String(item));
+        else throw typeMismatch(column, item);
+      }
     }
-    const s = typeof raw === 'string' ? raw : json ? JSON.stringify(raw) : String(raw);
+    offsets[i + 1] = child.length;
+  }
+  return makeData({ type, length: n, nullCount: validity.nullCount, nullBitmap: validity.bits, valueOffsets: offsets, child: child.data(type.valueType) });
+}
+
+/** A Utf8 column being filled with a known number of values: UTF-8 bytes, Int32 offsets and validity. */
+class TextColumn {
+  #length = 0;
+  readonly #offsets: Int32Array;
+  readonly #validity: Validity;
+  #bytes: Buffer;
+  #pos = 0;
+
+  constructor(capacity: number) {
+    this.#offsets = new Int32Array(capacity + 1);
+    this.#validity = new Validity(capacity);
+    this.#bytes = Buffer.allocUnsafeSlow(Math.max(64, capacity * 16));
+  }
+
+  /** Values appended so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  append(s: string): void {
     // A UTF-16 code unit becomes at most 3 UTF-8 bytes, so this capacity always suffices.
-    const need = pos + s.length * 3;
-    if (need > bytes.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(need, bytes.length * 2));
-      bytes.copy(grown, 0, 0, pos);
-      bytes = grown;
+    const need = this.#pos + s.length * 3;
+    if (need > this.#bytes.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.#bytes.length * 2));
+      this.#bytes.copy(grown, 0, 0, this.#pos);
+      this.#bytes = grown;
     }
     // Buffer#write encodes in place without a view per value: ~2× faster than TextEncoder#encodeInto here.
-    pos += bytes.write(s, pos);
-    offsets[i + 1] = pos;
+    this.#pos += this.#bytes.write(s, this.#pos);
+    this.#offsets[++this.#length] = this.#pos;
   }
-  const data = new Uint8Array(bytes.buffer, bytes.byteOffset, pos);
-  return makeData({ type, length: n, nullCount: validity.nullCount, nullBitmap: validity.bits, valueOffsets: offsets, data });
+
+  appendNull(): void {
+    this.#validity.setNull(this.#length);
+    this.#offsets[++this.#length] = this.#pos;
+  }
+
+  data(type: Utf8): Data<Utf8> {
+    const bytes = this.#bytes;
+    const data = new Uint8Array(bytes.buffer, bytes.byteOffset, this.#pos);
+    return makeData({ type, length: this.#length, nullCount: this.#validity.nullCount, nullBitmap: this.#validity.bits, valueOffsets: this.#offsets, data });
+  }
 }
 
 function typeMismatch(column: ColumnSchema, v: unknown): SchemaError {

@@ -4,7 +4,9 @@ import { resolveConfig, type ResolvedConfig } from '../config/resolve-config.js'
 import { ConfigError, NotionflowError } from '../errors.js';
 import { formatLoadInfo } from '../pipeline/load-info.js';
 import { pipeline } from '../pipeline/pipeline.js';
-import { notionSource, type CommentsMode } from '../resources/notion-source.js';
+import type { PageContentMode } from '../notion/page-content.js';
+import { PROPERTY_MAPPING_TABLE } from '../notion/typed-tables.js';
+import { notionSource, type CommentsMode, type TablesMode } from '../resources/notion-source.js';
 import type { NotionVersion } from '../client/notion-client.js';
 import { createDestination } from './destinations.js';
 
@@ -23,6 +25,9 @@ const LOAD: Options = {
   'base-url': { type: 'string' },
   'rate-limit': { type: 'string' },
   comments: { type: 'string' },
+  tables: { type: 'string' },
+  'page-content': { type: 'string' },
+  'no-blocks': { type: 'boolean' },
   concurrency: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   verbose: { type: 'boolean', short: 'v' },
@@ -43,10 +48,14 @@ const COMMON_HELP = `  --pipeline-name <name>   pipeline name; also names the Du
   --duckdb-path <file>     DuckDB file (default ./<pipeline-name>.duckdb)
   -h, --help               show this help`;
 const LOAD_HELP = `${COMMON_HELP}
-  --notion-version <v>     2025-09-03 (default, data sources) or 2022-06-28 (databases)
+  --notion-version <v>     2025-09-03 (default, data sources), 2022-06-28 (databases), 2026-03-11 or 2026-12-01
   --base-url <url>         Notion API base URL (default https://api.notion.com; env NOTION_BASE_URL)
   --rate-limit <n>         requests per minute shared by the whole load (default 180; 0 = no limit)
   --comments <mode>        pages (default) | all (also inline comments, one request per block) | none
+  --tables <which>         all (default) | typed (one table per database only) | raw (dlt-style pages tables only)
+  --page-content <mode>    rendered (default: Markdown from the blocks) | notion (Notion's Markdown endpoint,
+                           one request per page) | none
+  --no-blocks              skip the block trees (with --page-content notion: the cheapest load of a wiki)
   --concurrency <n>        child listings in flight at once (default 8)
   --full-refresh           ignore the stored state: reload everything and replace the tables
   --checkpoint-pages <n>   commit after every n pages with their block trees (default 2000)
@@ -106,7 +115,8 @@ ${COMMON_HELP}`,
     options: COMMON,
     help: `Usage: notionflow info [options]
 
-Show a pipeline's tables with their row counts, and its last loads.
+Show a pipeline's tables with their row counts, the typed tables' columns with the Notion
+properties they hold, and its last loads.
 
 ${COMMON_HELP}`,
     run: info,
@@ -169,6 +179,9 @@ function configFrom(values: Values): ResolvedConfig {
       'sources.notion.notion_version': values['notion-version'],
       'sources.notion.rate_limit': values['rate-limit'],
       'sources.notion.comments': values['comments'],
+      'sources.notion.tables': values['tables'],
+      'sources.notion.page_content': values['page-content'],
+      'sources.notion.blocks': values['no-blocks'] === true ? false : undefined,
       'sources.notion.concurrency': values['concurrency'],
       'sources.notion.checkpoint_pages': values['checkpoint-pages'],
       'sources.notion.checkpoint_seconds': values['checkpoint-seconds'],
@@ -217,6 +230,9 @@ async function load(values: Values, server: { url: string; token: string } | und
       ...(baseUrl !== undefined ? { baseUrl } : {}),
       notionVersion: config.string('sources.notion.notion_version', '2025-09-03') as NotionVersion,
       comments: config.string('sources.notion.comments', 'pages') as CommentsMode,
+      tables: config.string('sources.notion.tables', 'all') as TablesMode,
+      pageContent: config.string('sources.notion.page_content', 'rendered') as PageContentMode,
+      ...(config.get('sources.notion.blocks') === false || config.get('sources.notion.blocks') === 'false' ? { blocks: false } : {}),
       ...(rate === undefined ? {} : { rateLimit: rate === 0 ? false : { requests: rate, windowMs: 60_000 } }),
       ...(concurrency === undefined ? {} : { concurrency }),
       ...(checkpointPages === undefined ? {} : { checkpointPages }),
@@ -268,6 +284,17 @@ async function info(values: Values): Promise<void> {
     const name = String(table_name);
     const n = await ds.table(name).count();
     lines.push(`  ${name.padEnd(48)} ${String(n).padStart(10)}`);
+  }
+  if (tables.some((t) => t['table_name'] === PROPERTY_MAPPING_TABLE)) {
+    const mapping = await ds.sql(
+      `select table_name, database_title, column_name, cell, property_name, property_type, deleted from "${p.datasetName.replace(/"/g, '""')}"."${PROPERTY_MAPPING_TABLE}" order by table_name, column_name`,
+    );
+    lines.push('', 'Typed tables (column ← Notion property, type):');
+    let current: unknown;
+    for (const m of mapping) {
+      if (m['table_name'] !== current) lines.push(`  ${String((current = m['table_name']))} (database "${String(m['database_title'])}")`);
+      lines.push(`    ${String(m['column_name']).padEnd(40)} ← ${String(m['property_name'])} (${String(m['property_type'])}${m['cell'] === 'value' ? '' : `, ${String(m['cell'])}`})${m['deleted'] ? ' — deleted or retyped: no longer filled' : ''}`);
+    }
   }
   const loads = await ds.sql(
     `select load_id, status, inserted_at from "${p.datasetName.replace(/"/g, '""')}"."_dlt_loads" order by load_id desc limit 5`,

@@ -10,11 +10,26 @@ import { NotionApiError, NotionTransportError, toNotionErrorCode, type Transport
 import { createRetryPolicy, type RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 import type { NotionMethod, NotionQuery, NotionRequest, NotionRequester } from './types.js';
 
-/** API versions this client speaks. 2025-09-03 introduced data sources; 2022-06-28 is the last version without them. */
-export const NOTION_VERSIONS = ['2025-09-03', '2022-06-28'] as const;
+/**
+ * API versions this client speaks, default first. 2022-06-28 is the last version without data sources;
+ * 2025-09-03 introduced them; 2026-03-11 dropped `archived` for `in_trash` and renamed `transcription`
+ * blocks `meeting_notes`; 2026-12-01 lists only the title property in search and data source queries
+ * unless `filter_properties` names the others.
+ */
+export const NOTION_VERSIONS = ['2025-09-03', '2022-06-28', '2026-03-11', '2026-12-01'] as const;
 
 /** One of {@link NOTION_VERSIONS}. */
 export type NotionVersion = (typeof NOTION_VERSIONS)[number];
+
+/** Whether a version has data sources (2025-09-03 and later); 2022-06-28 has databases with their schema. */
+export function hasDataSources(version: NotionVersion): boolean {
+  return version !== '2022-06-28';
+}
+
+/** Whether search and data source queries return only the title property unless `filter_properties` lists the others (2026-12-01). */
+export function listsTitleOnly(version: NotionVersion): boolean {
+  return version === '2026-12-01';
+}
 
 /** What {@link NotionClientOptions.onRequest} is told after each HTTP attempt. Never holds headers. */
 export interface RequestInfo {

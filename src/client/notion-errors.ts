@@ -126,7 +126,7 @@ function advice(init: NotionApiErrorInit, isExpiredCursor: boolean): string {
   switch (init.status) {
     case 400:
       return init.notionCode === 'missing_version'
-        ? 'Send a Notion-Version header: set notionVersion to 2025-09-03 or 2022-06-28.'
+        ? 'Send a Notion-Version header: set notionVersion to 2025-09-03, 2022-06-28, 2026-03-11 or 2026-12-01.'
         : 'The request does not match what this endpoint accepts; fix its parameters (this is not retried).';
     case 401:
       return 'Check NOTION_API_KEY: it must be the integration token (internal integration secret) of a live integration.';

@@ -1,7 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { DLT_COLUMNS } from '../schema/table-schema.js';
 import { PATH_SEPARATOR, collisionTag, normalizeIdentifier, shortenIdentifier } from '../schema/naming.js';
-import type { NormalizedPage, ResourcePage, Row, TableRows } from '../records.js';
+import type { NormalizedPage, ResourcePage, Row, TableDeclaration, TableRows } from '../records.js';
 
 /** Options of {@link RelationalNormalizer}. */
 export interface NormalizerOptions {
@@ -43,6 +43,7 @@ export class RelationalNormalizer {
 
   /** Normalize one page of objects of a resource into rows of its root and child tables. */
   normalizePage(page: ResourcePage): NormalizedPage {
+    if (page.table) return this.#flatPage(page, page.table);
     const out = new Map<string, { parent?: string; rows: Row[] }>();
     const table = normalizeIdentifier(page.resource);
     const pk = this.#primaryKeyOf(table);
@@ -59,6 +60,17 @@ export class RelationalNormalizer {
     const tables: TableRows[] = [];
     for (const [name, b] of out) tables.push(b.parent === undefined ? { table: name, rows: b.rows } : { table: name, parent: b.parent, rows: b.rows });
     return { resource: table, tables };
+  }
+
+  /** A declared table's items are rows already: only the `_dlt_*` columns are added. */
+  #flatPage(page: ResourcePage, declared: TableDeclaration): NormalizedPage {
+    const table = normalizeIdentifier(page.resource);
+    const pk = declared.primaryKey[0];
+    const rows = page.items.map((item): Row => {
+      const key = pk === undefined ? undefined : item[pk];
+      return { ...item, [LOAD_ID]: this.#loadId, [DLT_ID]: key === undefined || key === null ? randomId() : hashId(table, String(key)) };
+    });
+    return { resource: table, tables: [{ table, rows, declared }] };
   }
 
   #flatten(out: Map<string, { parent?: string; rows: Row[] }>, table: string, row: Row, obj: Record<string, unknown>, prefix: string, rowId: string, rootId: string): void {

@@ -40,7 +40,7 @@ export class Load {
   readonly notes: string[] = [];
   #state: Readonly<Record<string, unknown>>;
   #committedHash: string | undefined;
-  #commits = 0;
+  readonly #replaced = new Set<string>();
 
   private constructor(destination: Destination, context: OpenLoadOptions, session: DestinationSession, stored: StoredState | undefined) {
     this.destination = destination;
@@ -50,7 +50,12 @@ export class Load {
     this.loadId = newLoadId();
     this.#state = stored?.state ?? {};
     this.#committedHash = stored?.schemaVersionHash;
-    this.schema = new Schema(context.schemaName ?? 'notion', stored?.tables ?? []);
+    const supported = new Set(destination.capabilities.supportedTypes);
+    this.schema = new Schema(context.schemaName ?? 'notion', stored?.tables ?? [], {
+      disposition: (d) => this.#supported(context.fullRefresh ? 'replace' : d),
+      // A destination without list columns stores lists as JSON documents (as dlt stores complex values).
+      dataType: (t) => (supported.has(t) ? t : 'json'),
+    });
     for (const r of context.resources ?? []) {
       const disposition = this.#supported(context.fullRefresh ? 'replace' : r.writeDisposition);
       this.schema.ensureTable({ name: r.name, writeDisposition: disposition, ...(r.primaryKey ? { primaryKey: r.primaryKey } : {}) });
@@ -97,6 +102,8 @@ export class Load {
     const changes = this.schema.takeChanges();
     if (changes.tables.length > 0) await this.session.ensureSchema(changes.tables);
     const versionHash = this.schema.versionHash();
+    // `replace` empties a table once per load, at the first commit that knows it (declared tables appear mid-load).
+    const replaceTables = this.schema.tables.filter((t) => t.parent === undefined && t.writeDisposition === 'replace' && !this.#replaced.has(t.name)).map((t) => t.name);
     this.#state = { ...this.#state, ...unit.state, last_load_id: this.loadId };
     await this.session.commit({
       loadId: this.loadId,
@@ -107,12 +114,11 @@ export class Load {
       schemaChanged: versionHash !== this.#committedHash,
       state: this.#state,
       writtenTables: unit.writtenTables ?? this.schema.tables.map((t) => t.name),
-      // `replace` empties a table once per load: at its first commit.
-      replaceTables: this.#commits === 0 ? this.schema.tables.filter((t) => t.parent === undefined && t.writeDisposition === 'replace').map((t) => t.name) : [],
+      replaceTables,
       final: unit.final,
       ...(unit.deletes && unit.deletes.length > 0 ? { deletes: unit.deletes } : {}),
     });
-    this.#commits++;
+    for (const t of replaceTables) this.#replaced.add(t);
     this.#committedHash = versionHash;
   }
 

@@ -36,10 +36,11 @@ export function restartingListing(list: () => Observable<ListResponse<Obj>>): Ob
  * Every row of a data source (or 2022-06-28 database) that matches `filter`, past Notion's cap of
  * 10,000 results per query: rows are read in `created_time` order, and while a response says the
  * result was capped (`request_status.type === 'incomplete'`), the query is repeated from the last
- * `created_time` seen (rows of that minute are read again and deduplicated by id). Windows by
+ * `created_time` seen (rows of that minute are read again and deduplicated by id). `filterProperties`
+ * are the ids of the properties to return (see `queryRows`). Windows by
  * `last_edited_time` would let rows move between windows; `created_time` never changes.
  */
-export function queryAllRows(client: NotionRequester, version: NotionVersion, id: string, filterSpec?: unknown): Observable<ListResponse<Obj>> {
+export function queryAllRows(client: NotionRequester, version: NotionVersion, id: string, filterSpec?: unknown, filterProperties?: readonly string[]): Observable<ListResponse<Obj>> {
   return defer(() => {
     const seen = new Set<string>();
     const window = (after: string | undefined): Observable<ListResponse<Obj>> =>
@@ -52,7 +53,7 @@ export function queryAllRows(client: NotionRequester, version: NotionVersion, id
           queryRows(client, version, id, {
             ...(combined === undefined ? {} : { filter: combined }),
             sorts: [{ timestamp: 'created_time', direction: 'ascending' }],
-          }),
+          }, filterProperties),
         ).pipe(
           map((response) => {
             if (response.request_status?.type === 'incomplete') capped = true;

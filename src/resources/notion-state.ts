@@ -1,3 +1,5 @@
+import type { TypedTableState } from '../notion/typed-tables.js';
+
 /**
  * The Notion source's part of the pipeline state, as stored in `_dlt_pipeline_state`
  * (`state.sources.notion`). Cursors are `last_edited_time` high-water marks in Notion's own clock;
@@ -13,6 +15,8 @@ export interface NotionState {
   readonly synced_originals?: readonly string[];
   /** When the last complete run started (this machine's clock), for the boundary-minute rule. */
   readonly run_started_at?: string;
+  /** Data source (or database) id → its typed table: name, columns by property (see `src/notion/typed-tables.ts`). */
+  readonly typed_tables?: Readonly<Record<string, TypedTableState>>;
 }
 
 /** Options of incremental loading, as in dlt's `dlt.sources.incremental`. */
@@ -37,6 +41,7 @@ export function readNotionState(state: Readonly<Record<string, unknown>> | undef
     trees: s.trees,
     ...(Array.isArray(s.synced_originals) ? { synced_originals: s.synced_originals } : {}),
     ...(s.run_started_at ? { run_started_at: s.run_started_at } : {}),
+    ...(s.typed_tables ? { typed_tables: s.typed_tables } : {}),
   };
 }
 
@@ -50,4 +55,96 @@ export function maxTime(a: string | undefined, b: string | undefined): string | 
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Date.parse(a) >= Date.parse(b) ? a : b;
+}
+
+type Obj = Record<string, unknown> & { readonly id: string };
+
+/**
+ * The incremental bookkeeping of one run: the stored cursors and trees, what this run has seen, and the
+ * state to commit after each unit.
+ */
+export class IncrementalState {
+  readonly prev: NotionState | undefined;
+  /** Page id → `last_edited_time` of its loaded block tree; updated as units commit. */
+  readonly trees: Map<string, string>;
+  readonly #pagesCursor: string | undefined;
+  readonly #rowCursors: Map<string, string>;
+  #newPagesCursor: string | undefined;
+  readonly #newRowCursors: Map<string, string>;
+  readonly #boundary: number;
+  readonly #lagMs: number;
+  readonly #initialValue: string | undefined;
+  readonly #endValue: string | undefined;
+  readonly #runStartedAt: string;
+
+  constructor(prev: NotionState | undefined, options: { readonly lagMs: number; readonly initialValue: string | undefined; readonly endValue: string | undefined; readonly runStartedAt: string }) {
+    this.prev = prev;
+    this.trees = new Map(Object.entries(prev?.trees ?? {}));
+    this.#pagesCursor = prev?.cursors.pages ?? options.initialValue;
+    this.#rowCursors = new Map(Object.entries(prev?.cursors.rows ?? {}));
+    this.#newPagesCursor = this.#pagesCursor;
+    this.#newRowCursors = new Map(this.#rowCursors);
+    this.#lagMs = options.lagMs;
+    this.#initialValue = options.initialValue;
+    this.#endValue = options.endValue;
+    this.#runStartedAt = options.runStartedAt;
+    // Pages edited in the minute the previous run started (or later) may have changed after it read
+    // them without their minute-rounded last_edited_time moving: re-read those trees.
+    this.#boundary = prev?.run_started_at === undefined ? Infinity : floorMinute(Date.parse(prev.run_started_at)) - options.lagMs;
+  }
+
+  /** Search results edited before this instant are older than the cursor (the boundary minute is read again). */
+  get pageThreshold(): number {
+    return this.#since(this.#pagesCursor);
+  }
+
+  /**
+   * The server-side filter of a container's row query: `last_edited_time` from its cursor (unless
+   * `full`: a typed table new to this pipeline needs every row) and up to the end value.
+   */
+  rowFilter(containerId: string, full: boolean): unknown {
+    const cursor = full ? this.#initialValue : (this.#rowCursors.get(containerId) ?? this.#initialValue);
+    const bounds = [
+      ...(cursor === undefined ? [] : [{ timestamp: 'last_edited_time', last_edited_time: { on_or_after: new Date(this.#since(cursor)).toISOString() } }]),
+      ...(this.#endValue === undefined ? [] : [{ timestamp: 'last_edited_time', last_edited_time: { on_or_before: this.#endValue } }]),
+    ];
+    return bounds.length === 0 ? undefined : bounds.length === 1 ? bounds[0] : { and: bounds };
+  }
+
+  /** Whether a page was edited within the end value (always, without one). */
+  inRange(p: Obj): boolean {
+    return this.#endValue === undefined || Date.parse(String(p['last_edited_time'])) <= Date.parse(this.#endValue);
+  }
+
+  /** Whether a page's block tree must be fetched (again). */
+  needsTree(p: Obj): boolean {
+    const edited = String(p['last_edited_time']);
+    return this.trees.get(p.id) !== edited || Date.parse(edited) >= this.#boundary;
+  }
+
+  notePage(p: Obj): void {
+    this.#newPagesCursor = maxTime(this.#newPagesCursor, String(p['last_edited_time']));
+  }
+
+  noteRow(containerId: string, row: Obj): void {
+    this.#newRowCursors.set(containerId, maxTime(this.#newRowCursors.get(containerId), String(row['last_edited_time']))!);
+  }
+
+  /** The state to commit: cursors advance only with the final commit of a run without an end value. */
+  snapshot(final: boolean, extra: { readonly synced_originals: readonly string[]; readonly typed_tables?: Readonly<Record<string, TypedTableState>> }, version: string): NotionState {
+    const advance = final && this.#endValue === undefined;
+    const pages = advance ? this.#newPagesCursor : this.#pagesCursor;
+    return {
+      notion_version: version,
+      cursors: { ...(pages === undefined ? {} : { pages }), rows: Object.fromEntries(advance ? this.#newRowCursors : this.#rowCursors) },
+      trees: Object.fromEntries(this.trees),
+      synced_originals: extra.synced_originals,
+      ...(advance ? { run_started_at: this.#runStartedAt } : this.prev?.run_started_at ? { run_started_at: this.prev.run_started_at } : {}),
+      ...(extra.typed_tables ? { typed_tables: extra.typed_tables } : {}),
+    };
+  }
+
+  #since(cursor: string | undefined): number {
+    return cursor === undefined ? -Infinity : Date.parse(cursor) - this.#lagMs;
+  }
 }

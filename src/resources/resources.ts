@@ -1,6 +1,6 @@
 import { map, type Observable } from 'rxjs';
 import { listRequest, paginate } from '../../operators/paginate.js';
-import type { NotionVersion } from '../client/notion-client.js';
+import { hasDataSources, type NotionVersion } from '../client/notion-client.js';
 import type { ListResponse, NotionMethod, NotionQuery, NotionRequester } from '../client/types.js';
 import type { ResourcePage } from '../records.js';
 
@@ -43,17 +43,19 @@ export function searchTrash(client: NotionRequester): Observable<ListResponse<Ob
 }
 
 /**
- * The rows of a data source (2025-09-03: `POST /v1/data_sources/{id}/query`) or of a database
- * (2022-06-28: `POST /v1/databases/{id}/query`), with an optional Notion filter and sorts.
+ * The rows of a data source (2025-09-03 and later: `POST /v1/data_sources/{id}/query`) or of a database
+ * (2022-06-28: `POST /v1/databases/{id}/query`), with an optional Notion filter and sorts, and the ids
+ * of the properties to return (`filter_properties`; under 2026-12-01 only the title comes without it).
  */
 export function queryRows(
   client: NotionRequester,
   version: NotionVersion,
   id: string,
   body: { readonly filter?: unknown; readonly sorts?: unknown } = {},
+  filterProperties?: readonly string[],
 ): Observable<ListResponse<Obj>> {
-  const path = version === '2022-06-28' ? `/v1/databases/${id}/query` : `/v1/data_sources/${id}/query`;
-  return listAll<Obj>(client, 'POST', path, { body: { ...body } });
+  const path = hasDataSources(version) ? `/v1/data_sources/${id}/query` : `/v1/databases/${id}/query`;
+  return listAll<Obj>(client, 'POST', path, { body: { ...body }, ...(filterProperties ? { query: { filter_properties: filterProperties } } : {}) });
 }
 
 /** One block's children, first level only (`GET /v1/blocks/{id}/children`); a page id lists the page's content. */

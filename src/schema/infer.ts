@@ -67,7 +67,29 @@ export function coerceValue(value: unknown, type: DataType): unknown {
     case 'json':
       // Always JSON text: a bare string such as `abc` is not a JSON document, and a JSON column rejects it.
       return JSON.stringify(value);
+    case 'text_list':
+      return Array.isArray(value) ? textList(value) : NO_FIT;
   }
+}
+
+/**
+ * The items of an array as a `text_list` value: strings and null items as they are, numbers, booleans
+ * and bigints as their text (as a text column takes them); {@link NO_FIT} when an item is anything else.
+ * An array that needs no change is returned as is.
+ */
+function textList(items: readonly unknown[]): unknown {
+  let out: (string | null)[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (typeof item === 'string' || item === null) continue;
+    let text: string | null;
+    if (item === undefined) text = null;
+    else if (typeof item === 'number' || typeof item === 'boolean' || typeof item === 'bigint') text = String(item);
+    else return NO_FIT;
+    out ??= items.slice() as (string | null)[];
+    out[i] = text;
+  }
+  return out ?? items;
 }
 
 /** `YYYY-MM-DD` naming a real day (`2024-02-30` is text: a destination would reject or silently shift it). */
@@ -110,8 +132,10 @@ const LINK_COLUMNS: Record<string, DataType> = {
  * that does not fit goes to the variant column `<col>__v_<type>` — the load never fails on a type conflict.
  */
 export function applySchema(schema: Schema, page: NormalizedPage, maxIdentifierLength = 63): void {
-  for (const { table, parent, rows } of page.tables) {
-    const t = schema.table(table) ?? schema.ensureTable(parent === undefined ? { name: table } : { name: table, parent });
+  for (const { table, parent, rows, declared } of page.tables) {
+    const t = declared
+      ? schema.declareTable(table, declared)
+      : (schema.table(table) ?? schema.ensureTable(parent === undefined ? { name: table } : { name: table, parent }));
     const pk = new Set(t.primaryKey ?? []);
     for (const row of rows) typeRow(schema, table, pk, row, maxIdentifierLength);
   }

@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
 import { SchemaError } from '../errors.js';
+import type { TableDeclaration } from '../records.js';
 import type { DataType } from './data-types.js';
-import type { ColumnSchema, TableSchema, WriteDisposition } from './table-schema.js';
+import { DLT_COLUMNS, type ColumnSchema, type TableSchema, type WriteDisposition } from './table-schema.js';
 
 /** What changed in a {@link Schema} since the last {@link Schema.takeChanges} call. */
 export interface SchemaChanges {
   /** Tables that are new or got new columns, in their current (full) form. */
   readonly tables: readonly TableSchema[];
+}
+
+/** How declared tables (see {@link Schema.declareTable}) fit the load and the destination. */
+export interface SchemaPolicy {
+  /** The write disposition a declared table gets (a full refresh replaces; a destination without merge appends). Default: as declared. */
+  readonly disposition?: (declared: WriteDisposition) => WriteDisposition;
+  /** The type a declared column gets (a destination without list types stores them as `json`). Default: as declared. */
+  readonly dataType?: (declared: DataType) => DataType;
 }
 
 /**
@@ -23,10 +32,13 @@ export class Schema {
   readonly #columnIndex = new Map<string, Map<string, ColumnSchema>>();
   readonly #dirty = new Set<string>();
   readonly #hints = new Map<string, ReadonlyArray<readonly [string, DataType]>>();
+  readonly #policy: SchemaPolicy;
+  readonly #declared = new Set<string>();
   #version = 0;
 
-  constructor(name: string, tables: readonly TableSchema[] = []) {
+  constructor(name: string, tables: readonly TableSchema[] = [], policy: SchemaPolicy = {}) {
     this.name = name;
+    this.#policy = policy;
     for (const t of tables) this.#put(t);
     this.#dirty.clear();
   }
@@ -88,6 +100,30 @@ export class Schema {
     };
     this.#put(table);
     return table;
+  }
+
+  /**
+   * Declare a root table whose columns the source knows (Notion's typed tables, `page_content`): created
+   * on first sight with its key and disposition, then any declared column it lacks is added. A column
+   * that exists keeps its type (a value that no longer fits goes to a variant column, as for inference).
+   */
+  declareTable(name: string, declared: TableDeclaration): TableSchema {
+    const pk = new Set(declared.primaryKey);
+    if (!this.#declared.has(name)) {
+      // Once per schema (per load): a stored table takes this load's disposition, as declared resources do.
+      const disposition = this.#policy.disposition?.(declared.writeDisposition) ?? declared.writeDisposition;
+      this.ensureTable({ name, primaryKey: declared.primaryKey, writeDisposition: disposition });
+      this.setWriteDisposition(name, disposition);
+      this.#declared.add(name);
+    }
+    for (const c of declared.columns) {
+      if (this.column(name, c.name)) continue;
+      this.addColumn(name, { name: c.name, dataType: this.#policy.dataType?.(c.dataType) ?? c.dataType, nullable: !pk.has(c.name) });
+    }
+    for (const link of [DLT_COLUMNS.loadId, DLT_COLUMNS.id]) {
+      if (!this.column(name, link)) this.addColumn(name, { name: link, dataType: 'text', nullable: false });
+    }
+    return this.#tables.get(name)!;
   }
 
   /** Append a column to a table (no-op when it exists with the same type). */

@@ -42,6 +42,11 @@ export interface TreeSpec {
   readonly flat: boolean;
   /** The page starts with a synced_block original (two paragraph children). */
   readonly syncedOriginal: boolean;
+  /**
+   * The page ends its generated content with a meeting_notes block whose three paragraph children are,
+   * in order, the summary, the notes and the transcript (the children's local indexes follow the block's).
+   */
+  readonly meetingNotes: boolean;
   /** Block index of a synced original the page references near its top, or -1. */
   readonly syncedReference: number;
   /** Sub-pages (page numbers) and databases (indexes) that live on this page. */
@@ -52,6 +57,14 @@ export interface TreeSpec {
   /** Ids of sub-pages and databases. */
   readonly pageId: (pageNo: number) => string;
   readonly databaseId: (db: number) => string;
+}
+
+/** The children of a meeting_notes block, in order: child `k` has local index `block.local + 1 + k`. */
+export const MEETING_PARTS = ['summary', 'notes', 'transcript'] as const;
+
+/** True when `child` is the transcript child of the meeting_notes block `parent`. */
+export function isTranscript(parent: BlockNode, child: BlockNode): boolean {
+  return parent.type === 'meeting_notes' && child.local === parent.local + MEETING_PARTS.length;
 }
 
 const WEIGHTED: ReadonlyArray<readonly [string, number]> = [
@@ -122,8 +135,9 @@ export class TreeBuilder {
 
 /**
  * Generates the block tree of one page from `(seed, pageNo)`: `budget` blocks of generated content
- * (nested up to `maxDepth` levels: depth 0 … maxDepth-1), then one child_page block per sub-page and
- * one child_database block per database on the page.
+ * (nested up to `maxDepth` levels: depth 0 … maxDepth-1; with `meetingNotes`, the last four are the
+ * meeting_notes block and its children), then one child_page block per sub-page and one child_database
+ * block per database on the page.
  */
 export function generateTree(spec: TreeSpec): TreeBuilder {
   const rnd = new Random(spec.seed, 0x7a11, spec.pageNo);
@@ -141,6 +155,9 @@ export function generateTree(spec: TreeSpec): TreeBuilder {
     b.add('synced_block', undefined, spec.syncedReference);
     budget -= 1;
   }
+
+  const meeting = spec.meetingNotes && budget >= 4 && canNest(0);
+  if (meeting) budget -= 4;
 
   const block = (parent: BlockNode | undefined, depth: number): void => {
     if (spec.flat) {
@@ -186,6 +203,10 @@ export function generateTree(spec: TreeSpec): TreeBuilder {
     }
   };
   while (budget > 0) block(undefined, 0);
+  if (meeting) {
+    const notes = b.add('meeting_notes', undefined);
+    for (let i = 0; i < MEETING_PARTS.length; i++) b.add('paragraph', notes);
+  }
 
   for (const pageNo of spec.subPages) {
     b.attach({ id: spec.pageId(pageNo), type: 'child_page', local: -1, parent: undefined, children: [], depth: 0, ref: pageNo }, undefined);

@@ -11,6 +11,9 @@ export const IdKind = {
   discussion: 7,
 } as const;
 
+/** Comment ids: `ownerBlockIndex * COMMENT_SPACE + k`. */
+export const COMMENT_SPACE = 64;
+
 /** One of the {@link IdKind} values. */
 export type IdKindValue = (typeof IdKind)[keyof typeof IdKind];
 

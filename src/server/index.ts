@@ -7,10 +7,11 @@ export { startNotionServer } from './server.js';
 export type { NotionServer, ServerOptions, ServerStats } from './server.js';
 export { FAULT_KINDS } from './faults.js';
 export type { FaultKind, FaultOptions } from './faults.js';
-export { floorMinute, Workspace, WORKSPACE_PRESETS } from './workspace.js';
+export { floorMinute, NOTION_VERSIONS, Workspace, WORKSPACE_PRESETS } from './workspace.js';
 export type {
   BlockTruth, CommentTruth, DatabaseTruth, DataSourceTruth, MinimalRequestOptions, NotionVersion, PageTruth, RequestCounts,
   UnreachableTruth, UserTruth, WorkspaceCounts, WorkspaceOptions,
 } from './workspace.js';
-export { HOSTILE_NAMES, PAGE_RELATION_LIMIT } from './properties.js';
+export { HOSTILE_NAMES, PAGE_MENTION_LIMIT, PAGE_PEOPLE_LIMIT, PAGE_RELATION_LIMIT } from './properties.js';
 export type { PropertyDef } from './properties.js';
+export type { Json, JsonObject } from './text.js';

@@ -3,8 +3,8 @@
  * `{"url": …, "token": …}` to stdout, then serves until killed (SIGINT / SIGTERM close it).
  * The token printed is the local server's own demo token, not a Notion token.
  *
- * Flags: `--preset tiny|small|medium|large`, `--seed N`, `--latency MS`, `--rate REQUESTS/WINDOW_MS` (or `off`),
- * `--faults RATE`, `--fault-seed N`, `--fault-kinds 500,502,…`, `--cap N`, `--expire-cursor-after N`,
+ * Flags: `--preset tiny|small|medium|large|wiki`, `--seed N`, `--latency MS`, `--rate REQUESTS/WINDOW_MS` (or `off`),
+ * `--faults RATE`, `--fault-seed N`, `--fault-kinds 500,502,…`, `--cap N`, `--markdown-limit N`, `--expire-cursor-after N`,
  * `--token T`, `--host H`, `--port P`, `--json '<ServerOptions JSON>'` (merged first; flags override).
  *
  * @example
@@ -33,7 +33,7 @@ export function serverOptionsFromArgs(args: readonly string[]): ServerOptions {
     args: [...args],
     options: {
       preset: { type: 'string' }, seed: { type: 'string' }, latency: { type: 'string' }, rate: { type: 'string' },
-      faults: { type: 'string' }, 'fault-seed': { type: 'string' }, 'fault-kinds': { type: 'string' }, cap: { type: 'string' },
+      faults: { type: 'string' }, 'fault-seed': { type: 'string' }, 'fault-kinds': { type: 'string' }, cap: { type: 'string' }, 'markdown-limit': { type: 'string' },
       'expire-cursor-after': { type: 'string' }, token: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
       json: { type: 'string' },
     },
@@ -60,6 +60,7 @@ export function serverOptionsFromArgs(args: readonly string[]): ServerOptions {
     ...(faults === undefined ? {} : { faults }),
     ...(values.latency === undefined ? {} : { latencyMs: int('latency', values.latency) }),
     ...(values.cap === undefined ? {} : { queryResultCap: int('cap', values.cap) }),
+    ...(values['markdown-limit'] === undefined ? {} : { markdownRecordLimit: int('markdown-limit', values['markdown-limit']) }),
     ...(values['expire-cursor-after'] === undefined ? {} : { expireCursorAfter: int('expire-cursor-after', values['expire-cursor-after']) }),
     ...(values.token === undefined ? {} : { token: values.token }),
     ...(values.host === undefined ? {} : { host: values.host }),

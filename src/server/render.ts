@@ -1,12 +1,11 @@
-import { BLOCK_SPACE } from './block-tree.js';
+import { BLOCK_SPACE, MEETING_PARTS } from './block-tree.js';
 import type { BlockNode } from './block-tree.js';
-import { hashInts, Random } from './hash.js';
-import { encodeId, IdKind } from './ids.js';
-import { PAGE_RELATION_LIMIT, rowValues } from './properties.js';
-import type { PropertyDef } from './properties.js';
+import { hashInts, hashString, Random } from './hash.js';
+import { COMMENT_SPACE, encodeId, IdKind } from './ids.js';
+import { pageValue, propertyValue, rowBase, rowValues } from './properties.js';
+import type { PropertyDef, RelatedValues, RowContext } from './properties.js';
 import { richText, textItem, title as makeTitle, words } from './text.js';
 import type { Json, JsonObject, MentionContext } from './text.js';
-import { COMMENT_SPACE } from './workspace.js';
 import type { NotionVersion, Workspace } from './workspace.js';
 
 /**
@@ -26,7 +25,13 @@ export function hostedFile(ws: Workspace, key: string): JsonObject {
   return { type: 'file', file: { url: `https://files.notionflow.invalid/${ws.seed}/${encodeURIComponent(key)}?X-Amz-Expires=3600&X-Amz-Signature=${sig}`, expiry_time: iso(expiry) } };
 }
 
-function pageUrl(id: string, title: string): string {
+/** Trash flags: `archived` and `in_trash` before 2026-03-11, `in_trash` only from then on. */
+function trashFields(version: NotionVersion, trashed: boolean): JsonObject {
+  return version >= '2026-03-11' ? { in_trash: trashed } : { archived: trashed, in_trash: trashed };
+}
+
+/** The `url` of a page or database. */
+export function pageUrl(id: string, title: string): string {
   return `https://www.notion.so/${title.replace(/[^A-Za-z0-9]+/g, '-')}-${id.replace(/-/g, '')}`;
 }
 
@@ -55,9 +60,10 @@ export function mentionContext(ws: Workspace): MentionContext {
   };
 }
 
-/** A user object. */
-export function renderUser(ws: Workspace, u: number): JsonObject {
-  const base = { object: 'user', id: ws.userId(u), name: ws.userName(u), avatar_url: u % 3 === 0 ? null : `https://avatars.notionflow.invalid/${u}.png` };
+/** A user object (members and guests); from 2026-12-01 some persons' `name` is null (see `Workspace.hidesName`). */
+export function renderUser(ws: Workspace, u: number, version: NotionVersion): JsonObject {
+  const name = version >= '2026-12-01' && ws.hidesName(u) ? null : ws.userName(u);
+  const base = { object: 'user', id: ws.userId(u), name, avatar_url: u % 3 === 0 ? null : `https://avatars.notionflow.invalid/${u}.png` };
   if (!ws.isBot(u)) return { ...base, type: 'person', person: { email: ws.userEmail(u) } };
   const bot: JsonObject = u === ws.botUser
     ? { owner: { type: 'workspace', workspace: true }, workspace_name: 'Notionflow demo', workspace_id: encodeId(ws.seed, IdKind.user, 2 ** 40), workspace_limits: { max_file_upload_size_in_bytes: 5_368_709_120 } }
@@ -73,42 +79,134 @@ function pageParentJson(ws: Workspace, pageNo: number, version: NotionVersion): 
   return version === '2022-06-28' ? { type: 'database_id', database_id } : { type: 'data_source_id', data_source_id: ws.dataSourceId(parent.db), database_id };
 }
 
-/** The full value of every property of a row, keyed by property id. */
-export function rowPropertyValues(ws: Workspace, pageNo: number): Map<string, Json> {
-  const { db, row } = ws.rowOf(pageNo)!;
-  const authors = ws.authors(0x9a6e, pageNo);
-  return rowValues(ws.schema(db), {
-    rnd: new Random(ws.seed, 0x20a5, pageNo),
-    title: ws.pageTitle(pageNo),
-    rowNumber: row + 1,
-    created: iso(ws.pageCreated(pageNo)),
-    edited: iso(ws.pageEdited(pageNo)),
-    createdBy: ws.userId(authors.createdBy),
-    editedBy: ws.userId(authors.editedBy),
-    userId: (rnd) => ws.userId(rnd.int(ws.options.users)),
-    related: ws.relatedIds(pageNo),
-    mentions: mentionContext(ws),
-    hostedFile: (name) => hostedFile(ws, `${pageNo}/${name}`),
-  });
+/** Seed parts of each property's value generator (a property's id and type), hashed once per definition. */
+const PROPERTY_KEYS = new WeakMap<PropertyDef, number>();
+
+/**
+ * What the values of a row derive from, each part computed on first use: a rollup reads one property
+ * of each related row, so most of a related row's context is never needed.
+ */
+class GeneratedRow implements RowContext {
+  readonly row: number;
+  readonly #ws: Workspace;
+  readonly #pageNo: number;
+  readonly #db: number;
+  readonly #seed: number;
+  #base: Pick<RowContext, 'estimate' | 'done' | 'due'> | undefined;
+  #related: GeneratedRow[] | undefined;
+  #relatedIds: string[] | undefined;
+
+  constructor(ws: Workspace, pageNo: number) {
+    const { db, row } = ws.rowOf(pageNo)!;
+    this.#ws = ws;
+    this.#pageNo = pageNo;
+    this.#db = db;
+    this.#seed = hashInts(ws.seed, 0x20a5, pageNo);
+    this.row = row;
+  }
+
+  rnd(prop: PropertyDef): Random {
+    let key = PROPERTY_KEYS.get(prop);
+    if (key === undefined) {
+      key = hashString(`${prop.type}:${prop.id}`);
+      PROPERTY_KEYS.set(prop, key);
+    }
+    return new Random(this.#seed, key);
+  }
+
+  get #values(): Pick<RowContext, 'estimate' | 'done' | 'due'> {
+    return (this.#base ??= rowBase(new Random(this.#ws.seed, 0x20a5, this.#pageNo)));
+  }
+
+  get estimate(): number | null {
+    return this.#values.estimate;
+  }
+
+  get done(): boolean {
+    return this.#values.done;
+  }
+
+  get due(): Json {
+    return this.#values.due;
+  }
+
+  get title(): string {
+    return this.#ws.pageTitle(this.#pageNo);
+  }
+
+  get created(): string {
+    return iso(this.#ws.pageCreated(this.#pageNo));
+  }
+
+  get edited(): string {
+    return iso(this.#ws.pageEdited(this.#pageNo));
+  }
+
+  get createdBy(): string {
+    return this.#ws.userId(this.#ws.authors(0x9a6e, this.#pageNo).createdBy);
+  }
+
+  get editedBy(): string {
+    return this.#ws.userId(this.#ws.authors(0x9a6e, this.#pageNo).editedBy);
+  }
+
+  userId(rnd: Random): string {
+    return this.#ws.userId(rnd.int(this.#ws.options.users));
+  }
+
+  people(n: number): string[] {
+    const ids: string[] = [];
+    for (let u = 0; ids.length < n; u++) if (u >= this.#ws.options.users || !this.#ws.isBot(u)) ids.push(this.#ws.userId(u));
+    return ids;
+  }
+
+  get #relatedRows(): GeneratedRow[] {
+    return (this.#related ??= this.#ws.relatedPages(this.#pageNo).map((p) => new GeneratedRow(this.#ws, p)));
+  }
+
+  get related(): string[] {
+    return (this.#relatedIds ??= this.#relatedRows.map((r) => this.#ws.pageId(r.#pageNo)));
+  }
+
+  relatedValues(propertyId: string): RelatedValues | undefined {
+    const prop = this.#ws.schema(this.#ws.relationTarget(this.#db)).find((p) => p.id === propertyId);
+    return prop === undefined ? undefined : { type: prop.type, values: this.#relatedRows.map((r) => propertyValue(prop, r)) };
+  }
+
+  get mentions(): MentionContext {
+    return mentionContext(this.#ws);
+  }
+
+  hostedFile(name: string): JsonObject {
+    return hostedFile(this.#ws, `${this.#pageNo}/${name}`);
+  }
 }
 
-/** A page object (standalone page or row). */
-export function renderPage(ws: Workspace, pageNo: number, version: NotionVersion): JsonObject {
+/** What the values of a row derive from (values are generated from it on request). */
+export function rowContext(ws: Workspace, pageNo: number): RowContext {
+  return new GeneratedRow(ws, pageNo);
+}
+
+/** The full value of every property of a row, keyed by property id (relations, people and rich text complete; rollups over every relation). */
+export function rowPropertyValues(ws: Workspace, pageNo: number): Map<string, Json> {
+  return rowValues(ws.schema(ws.rowOf(pageNo)!.db), rowContext(ws, pageNo));
+}
+
+/**
+ * A page object (standalone page or row), with the properties `keep` accepts (default: all), each as
+ * a page response shows it: truncated after 25 relations, people or mentions (see `pageValue`).
+ */
+export function renderPage(ws: Workspace, pageNo: number, version: NotionVersion, keep: (propertyId: string) => boolean = () => true): JsonObject {
   const id = ws.pageId(pageNo);
   const title = ws.pageTitle(pageNo);
   const authors = ws.authors(0x9a6e, pageNo);
   const row = ws.rowOf(pageNo);
   const properties: JsonObject = {};
   if (row === undefined) {
-    properties.title = { id: 'title', type: 'title', title: [textItem(title)] };
+    if (keep('title')) properties.title = { id: 'title', type: 'title', title: [textItem(title)] };
   } else {
-    const values = rowPropertyValues(ws, pageNo);
-    for (const prop of ws.schema(row.db)) {
-      const value = values.get(prop.id)!;
-      properties[prop.name] = prop.type === 'relation'
-        ? { id: prop.id, type: 'relation', relation: (value as Json[]).slice(0, PAGE_RELATION_LIMIT), has_more: (value as Json[]).length > PAGE_RELATION_LIMIT }
-        : { id: prop.id, type: prop.type, [prop.type]: value };
-    }
+    const ctx = rowContext(ws, pageNo);
+    for (const prop of ws.schema(row.db)) if (keep(prop.id)) properties[prop.name] = pageValue(prop, ctx);
   }
   const trashed = ws.isPageTrashed(pageNo);
   return {
@@ -121,8 +219,7 @@ export function renderPage(ws: Workspace, pageNo: number, version: NotionVersion
     cover: pageNo % 5 === 0 ? { type: 'external', external: { url: `https://images.notionflow.invalid/cover-${pageNo % 7}.jpg` } } : null,
     icon: pageNo % 2 === 0 ? emoji('📄') : null,
     parent: pageParentJson(ws, pageNo, version),
-    archived: trashed,
-    in_trash: trashed,
+    ...trashFields(version, trashed),
     is_locked: false,
     properties,
     url: pageUrl(id, title),
@@ -145,7 +242,7 @@ function databaseParentJson(ws: Workspace, d: number): JsonObject {
   return parent < 0 ? { type: 'workspace', workspace: true } : { type: 'page_id', page_id: ws.pageId(parent) };
 }
 
-/** A database: 2022-06-28 with `properties`, 2025-09-03 a container with `data_sources`. */
+/** A database: 2022-06-28 with `properties`, from 2025-09-03 a container with `data_sources`. */
 export function renderDatabase(ws: Workspace, d: number, version: NotionVersion): JsonObject {
   const id = ws.databaseId(d);
   const title = ws.databaseTitle(d);
@@ -157,8 +254,7 @@ export function renderDatabase(ws: Workspace, d: number, version: NotionVersion)
     description: [],
     parent: databaseParentJson(ws, d),
     is_inline: ws.databaseParent(d) >= 0 && d % 2 === 0,
-    in_trash: false,
-    archived: false,
+    ...trashFields(version, false),
     is_locked: false,
     created_time: iso(times.created),
     last_edited_time: iso(times.edited),
@@ -167,13 +263,13 @@ export function renderDatabase(ws: Workspace, d: number, version: NotionVersion)
     url: pageUrl(id, title),
     public_url: null,
   };
-  if (version === '2025-09-03') return { ...common, data_sources: [{ id: ws.dataSourceId(d), name: title }] };
+  if (version !== '2022-06-28') return { ...common, data_sources: [{ id: ws.dataSourceId(d), name: title }] };
   const authors = ws.authors(0xdb, d);
   return { ...common, created_by: user(ws.userId(authors.createdBy)), last_edited_by: user(ws.userId(authors.editedBy)), properties: schemaJson(ws.schema(d), version) };
 }
 
-/** A data source (2025-09-03). */
-export function renderDataSource(ws: Workspace, d: number): JsonObject {
+/** A data source (2025-09-03 and later). */
+export function renderDataSource(ws: Workspace, d: number, version: NotionVersion): JsonObject {
   const id = ws.dataSourceId(d);
   const title = ws.databaseTitle(d);
   const times = ws.databaseTimes(d);
@@ -186,13 +282,12 @@ export function renderDataSource(ws: Workspace, d: number): JsonObject {
     parent: { type: 'database_id', database_id: ws.databaseId(d) },
     database_parent: databaseParentJson(ws, d),
     is_inline: ws.databaseParent(d) >= 0 && d % 2 === 0,
-    in_trash: false,
-    archived: false,
+    ...trashFields(version, false),
     created_time: iso(times.created),
     last_edited_time: iso(times.edited),
     created_by: user(ws.userId(authors.createdBy)),
     last_edited_by: user(ws.userId(authors.editedBy)),
-    properties: schemaJson(ws.schema(d), '2025-09-03'),
+    properties: schemaJson(ws.schema(d), version),
     icon: emoji('🗂️'),
     cover: null,
     url: pageUrl(id, title),
@@ -246,13 +341,32 @@ function payload(ws: Workspace, pageNo: number, node: BlockNode, rnd: Random): J
       return { type: 'page_id', page_id: ws.pageId(node.ref) };
     case 'unsupported':
       return { block_type: 'form' };
+    case 'meeting_notes': {
+      const [summary, notes, transcript] = MEETING_PARTS.map((_, k) => encodeId(ws.seed, IdKind.block, pageNo * BLOCK_SPACE + node.local + 1 + k));
+      const start = ws.blockTimes(pageNo, node).created;
+      const first = rnd.int(ws.options.users);
+      return {
+        title: [textItem(`${makeTitle(rnd)} sync`)],
+        status: 'notes_ready',
+        children: { summary_block_id: summary!, notes_block_id: notes!, transcript_block_id: transcript! },
+        calendar_event: {
+          start_time: iso(start),
+          end_time: iso(start + 30 * 60_000),
+          attendees: Array.from({ length: Math.min(3, ws.options.users) }, (_, k) => ws.userId((first + k) % ws.options.users)),
+        },
+      };
+    }
     default:
       return node.text !== undefined ? { rich_text: text(), color: 'default' } : {};
   }
 }
 
-/** A block object. Children of a synced original keep the original as parent, also when listed through a reference. */
-export function renderBlock(ws: Workspace, pageNo: number, node: BlockNode): JsonObject {
+/**
+ * A block object (default: as the newest version shows it, whose type key is always `node.type`).
+ * Children of a synced original keep the original as parent, also when listed through a reference.
+ * A `meeting_notes` block is a `transcription` block before 2026-03-11.
+ */
+export function renderBlock(ws: Workspace, pageNo: number, node: BlockNode, version: NotionVersion = '2026-12-01'): JsonObject {
   const index = pageNo * BLOCK_SPACE + node.local;
   let times: { created: number; edited: number };
   let authors: { createdBy: number; editedBy: number };
@@ -266,6 +380,7 @@ export function renderBlock(ws: Workspace, pageNo: number, node: BlockNode): Jso
     times = ws.blockTimes(pageNo, node);
     authors = ws.authors(0xb10c, index);
   }
+  const type = node.type === 'meeting_notes' && version < '2026-03-11' ? 'transcription' : node.type;
   return {
     object: 'block',
     id: node.id,
@@ -275,10 +390,9 @@ export function renderBlock(ws: Workspace, pageNo: number, node: BlockNode): Jso
     created_by: user(ws.userId(authors.createdBy)),
     last_edited_by: user(ws.userId(authors.editedBy)),
     has_children: ws.hasChildren(node),
-    archived: false,
-    in_trash: false,
-    type: node.type,
-    [node.type]: payload(ws, pageNo, node, new Random(ws.seed, 0xb1c, index)),
+    ...trashFields(version, false),
+    type,
+    [type]: payload(ws, pageNo, node, new Random(ws.seed, 0xb1c, index)),
   };
 }
 
@@ -295,8 +409,7 @@ export function renderPageAsBlock(ws: Workspace, pageNo: number, version: Notion
     created_by: user(ws.userId(authors.createdBy)),
     last_edited_by: user(ws.userId(authors.editedBy)),
     has_children: ws.tree(pageNo).top.length > 0,
-    archived: trashed,
-    in_trash: trashed,
+    ...trashFields(version, trashed),
     type: 'child_page',
     child_page: { title: ws.pageTitle(pageNo) },
   };
@@ -328,18 +441,34 @@ export type PropertyItemResult =
   | { readonly kind: 'item'; readonly item: JsonObject }
   | { readonly kind: 'list'; readonly items: JsonObject[]; readonly meta: JsonObject };
 
-/** The property item(s) of one property of a page. */
-export function renderPropertyItems(ws: Workspace, pageNo: number, prop: PropertyDef, value: Json): PropertyItemResult {
-  const item = (v: Json): JsonObject => ({ object: 'property_item', id: prop.id, type: prop.type, [prop.type]: v });
+/**
+ * The property item(s) of one property of a row, complete (no page-response limits). A rollup lists
+ * the relation's items, with the result over every related row in the envelope (`meta.rollup`);
+ * `show_original` lists instead one item per related row holding that row's value (a title item holds
+ * the row's whole rich-text array, as in the page response's `array`), with `array: []` in the envelope.
+ */
+export function rowPropertyItems(ws: Workspace, pageNo: number, prop: PropertyDef): PropertyItemResult {
+  const row = rowContext(ws, pageNo);
+  const item = (type: string, v: Json, id = prop.id): JsonObject => ({ object: 'property_item', id, type, [type]: v });
+  const value = propertyValue(prop, row);
   switch (prop.type) {
     case 'title':
     case 'rich_text':
     case 'people':
     case 'relation':
-      return { kind: 'list', items: (value as Json[]).map(item), meta: { id: prop.id, type: prop.type, [prop.type]: {} } };
-    case 'rollup':
-      return { kind: 'list', items: ws.relatedIds(pageNo).map((id) => ({ object: 'property_item', id: 'title', type: 'relation', relation: { id } })), meta: { id: prop.id, type: 'rollup', rollup: value } };
+      return { kind: 'list', items: (value as Json[]).map((v) => item(prop.type, v)), meta: { id: prop.id, type: prop.type, [prop.type]: {} } };
+    case 'rollup': {
+      const rollup = value as JsonObject;
+      const meta = { id: prop.id, type: 'rollup', rollup };
+      if (rollup.function === 'show_original' && rollup.type === 'array') {
+        const rolledId = prop.config.rollup_property_id as string;
+        const items = (rollup.array as JsonObject[]).map((v) => item(v.type as string, v[v.type as string]!, rolledId));
+        return { kind: 'list', items, meta: { ...meta, rollup: { ...rollup, array: [] } } };
+      }
+      const relationId = prop.config.relation_property_id as string;
+      return { kind: 'list', items: row.related.map((id) => item('relation', { id }, relationId)), meta };
+    }
     default:
-      return { kind: 'item', item: item(value) };
+      return { kind: 'item', item: item(prop.type, value) };
   }
 }

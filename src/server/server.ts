@@ -8,14 +8,14 @@ import { BLOCK_SPACE } from './block-tree.js';
 import type { BlockNode } from './block-tree.js';
 import { FaultPlan } from './faults.js';
 import type { FaultKind, FaultOptions } from './faults.js';
-import { IdKind } from './ids.js';
+import { COMMENT_SPACE, IdKind } from './ids.js';
 import { Cursors } from './listing.js';
-import {
-  renderBlock, renderComment, renderDatabase, renderDataSource, renderPage, renderPageAsBlock, renderPropertyItems, renderUser, rowPropertyValues,
-} from './render.js';
+import { blockMarkdown, pageMarkdown } from './markdown.js';
+import type { MarkdownOptions, MarkdownResult } from './markdown.js';
+import { renderBlock, renderComment, renderDatabase, renderDataSource, renderPage, renderPageAsBlock, renderUser, rowPropertyItems } from './render.js';
 import { textItem } from './text.js';
 import type { Json, JsonObject } from './text.js';
-import { COMMENT_SPACE, Workspace } from './workspace.js';
+import { NOTION_VERSIONS, Workspace } from './workspace.js';
 import type { NotionVersion, WorkspaceOptions } from './workspace.js';
 
 /** Options of {@link startNotionServer}. */
@@ -32,6 +32,8 @@ export interface ServerOptions {
   readonly faults?: FaultOptions;
   /** Most results one data source / database query returns before `request_status: incomplete`. Default 10 000. */
   readonly queryResultCap?: number;
+  /** Most blocks one `GET /v1/pages/:id/markdown` answer renders before it is `truncated` (see `pageMarkdown`). Default 300. */
+  readonly markdownRecordLimit?: number;
   /** For tests: after this many pages of a listing, its next cursor is rejected once as expired. Default: never. */
   readonly expireCursorAfter?: number;
   /** Host to listen on. Default `'127.0.0.1'`. */
@@ -86,7 +88,7 @@ interface Request {
 
 type Handler = (req: Request) => JsonObject;
 
-const VERSIONS: readonly string[] = ['2022-06-28', '2025-09-03'];
+const VERSIONS: readonly string[] = NOTION_VERSIONS;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n';
 const HTML_PAGE = '<!DOCTYPE html><html><head><title>Notion</title></head><body>Something went wrong.</body></html>';
@@ -103,6 +105,18 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+/**
+ * The `filter_properties` of a query string (repeated `filter_properties=<id>` or the bracket form
+ * `filter_properties[]=<id>`) as a test on property ids, or undefined when there are none. Ids are
+ * compared decoded, so `rt%3Ax` matches whether it was sent encoded once more (as it should) or not.
+ */
+function propertyFilter(url: URL): ((id: string) => boolean) | undefined {
+  const ids = [...url.searchParams.getAll('filter_properties'), ...url.searchParams.getAll('filter_properties[]')];
+  if (ids.length === 0) return undefined;
+  const wanted = new Set(ids.map(safeDecode));
+  return (id) => wanted.has(safeDecode(id));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -195,6 +209,7 @@ class LocalNotionServer implements NotionServer {
   readonly #limiter: FixedWindow | undefined;
   readonly #faults: FaultPlan | undefined;
   readonly #cap: number;
+  readonly #markdownLimit: number;
   readonly #cursors: Cursors;
   readonly #server = createServer((req, res) => void this.#handle(req, res));
   readonly #routes: ReadonlyArray<readonly [string, RegExp, string, Handler]>;
@@ -212,19 +227,22 @@ class LocalNotionServer implements NotionServer {
     this.#faults = options.faults === undefined ? undefined : new FaultPlan(options.faults);
     this.#cap = options.queryResultCap ?? 10_000;
     if (!(Number.isInteger(this.#cap) && this.#cap >= 1)) throw new ConfigError('queryResultCap must be a positive integer.');
+    this.#markdownLimit = options.markdownRecordLimit ?? 300;
+    if (!(Number.isInteger(this.#markdownLimit) && this.#markdownLimit >= 1)) throw new ConfigError('markdownRecordLimit must be a positive integer.');
     this.#cursors = new Cursors(options.expireCursorAfter);
     this.#onRequest = options.onRequest;
     const id = '([^/]+)';
     this.#routes = [
       ['GET', /^\/v1\/users$/, 'GET /v1/users', (r) => this.#users(r)],
-      ['GET', /^\/v1\/users\/me$/, 'GET /v1/users/me', () => renderUser(this.workspace, this.workspace.botUser)],
+      ['GET', /^\/v1\/users\/me$/, 'GET /v1/users/me', (r) => renderUser(this.workspace, this.workspace.botUser, r.version)],
       ['GET', new RegExp(`^/v1/users/${id}$`), 'GET /v1/users/:id', (r) => this.#user(r)],
-      ['GET', new RegExp(`^/v1/pages/${id}$`), 'GET /v1/pages/:id', (r) => renderPage(this.workspace, this.#pageNo(r.params[0]!), r.version)],
+      ['GET', new RegExp(`^/v1/pages/${id}$`), 'GET /v1/pages/:id', (r) => renderPage(this.workspace, this.#pageNo(r.params[0]!), r.version, propertyFilter(r.url))],
       ['GET', new RegExp(`^/v1/pages/${id}/properties/${id}$`), 'GET /v1/pages/:id/properties/:property_id', (r) => this.#propertyItem(r)],
+      ['GET', new RegExp(`^/v1/pages/${id}/markdown$`), 'GET /v1/pages/:id/markdown', (r) => this.#markdown(r)],
       ['GET', new RegExp(`^/v1/databases/${id}$`), 'GET /v1/databases/:id', (r) => renderDatabase(this.workspace, this.#database(r.params[0]!), r.version)],
-      ['POST', new RegExp(`^/v1/databases/${id}/query$`), 'POST /v1/databases/:id/query', (r) => this.#query(r, '2022-06-28')],
+      ['POST', new RegExp(`^/v1/databases/${id}/query$`), 'POST /v1/databases/:id/query', (r) => this.#query(r, 'databases')],
       ['GET', new RegExp(`^/v1/data_sources/${id}$`), 'GET /v1/data_sources/:id', (r) => this.#dataSource(r)],
-      ['POST', new RegExp(`^/v1/data_sources/${id}/query$`), 'POST /v1/data_sources/:id/query', (r) => this.#query(r, '2025-09-03')],
+      ['POST', new RegExp(`^/v1/data_sources/${id}/query$`), 'POST /v1/data_sources/:id/query', (r) => this.#query(r, 'data_sources')],
       ['GET', new RegExp(`^/v1/blocks/${id}$`), 'GET /v1/blocks/:id', (r) => this.#block(r)],
       ['GET', new RegExp(`^/v1/blocks/${id}/children$`), 'GET /v1/blocks/:id/children', (r) => this.#children(r)],
       ['POST', /^\/v1\/search$/, 'POST /v1/search', (r) => this.#search(r)],
@@ -399,6 +417,11 @@ class LocalNotionServer implements NotionServer {
     return d.index;
   }
 
+  /** The properties a listing's (search, data source query) pages show: `filter_properties`, or from 2026-12-01 only the title. */
+  #listedProperties(req: Request): ((id: string) => boolean) | undefined {
+    return propertyFilter(req.url) ?? (req.version >= '2026-12-01' ? (id) => id === 'title' : undefined);
+  }
+
   #database(rawId: string): number {
     const d = this.workspace.decode(rawId);
     if (d?.kind !== IdKind.database || !this.workspace.isDatabaseShared(d.index)) throw notFound('database', rawId);
@@ -408,33 +431,36 @@ class LocalNotionServer implements NotionServer {
   // ─── Endpoints ─────────────────────────────────────────────────────────────────────────────
 
   #users(req: Request): JsonObject {
-    return this.#list(req, 'users', this.workspace.options.users, (u) => renderUser(this.workspace, u), 'user');
+    return this.#list(req, 'users', this.workspace.options.users, (u) => renderUser(this.workspace, u, req.version), 'user');
   }
 
+  /** A member or a guest (guests are not listed by `GET /v1/users`, but can be retrieved by id). */
   #user(req: Request): JsonObject {
-    const d = this.workspace.decode(req.params[0]!);
-    if (d?.kind !== IdKind.user || d.index >= this.workspace.options.users) throw notFound('user', req.params[0]!);
-    return renderUser(this.workspace, d.index);
+    const ws = this.workspace;
+    const d = ws.decode(req.params[0]!);
+    if (d?.kind !== IdKind.user || (d.index >= ws.options.users && !ws.isGuest(d.index))) throw notFound('user', req.params[0]!);
+    return renderUser(ws, d.index, req.version);
   }
 
   #dataSource(req: Request): JsonObject {
     if (req.version === '2022-06-28') throw new ApiErrorReply(400, 'invalid_request_url', 'Data sources need Notion-Version 2025-09-03 or later.');
     const d = this.workspace.decode(req.params[0]!);
     if (d?.kind !== IdKind.dataSource || !this.workspace.isDatabaseShared(d.index)) throw notFound('data_source', req.params[0]!);
-    return renderDataSource(this.workspace, d.index);
+    return renderDataSource(this.workspace, d.index, req.version);
   }
 
-  #query(req: Request, pathVersion: NotionVersion): JsonObject {
+  #query(req: Request, path: 'databases' | 'data_sources'): JsonObject {
     const ws = this.workspace;
-    if (req.version !== pathVersion) {
-      throw new ApiErrorReply(400, 'invalid_request_url', pathVersion === '2022-06-28'
-        ? 'Invalid request URL: with Notion-Version 2025-09-03 query data sources (POST /v1/data_sources/:id/query).'
+    const legacy = path === 'databases';
+    if ((req.version === '2022-06-28') !== legacy) {
+      throw new ApiErrorReply(400, 'invalid_request_url', legacy
+        ? 'Invalid request URL: from Notion-Version 2025-09-03 on, query data sources (POST /v1/data_sources/:id/query).'
         : 'Invalid request URL: data sources need Notion-Version 2025-09-03 or later.');
     }
     const raw = req.params[0]!;
     const decoded = ws.decode(raw);
-    const kind = pathVersion === '2022-06-28' ? IdKind.database : IdKind.dataSource;
-    if (decoded?.kind !== kind || !ws.isDatabaseShared(decoded.index)) throw notFound(pathVersion === '2022-06-28' ? 'database' : 'data_source', raw);
+    const kind = legacy ? IdKind.database : IdKind.dataSource;
+    if (decoded?.kind !== kind || !ws.isDatabaseShared(decoded.index)) throw notFound(legacy ? 'database' : 'data_source', raw);
     const db = decoded.index;
     const { filter, sorts } = req.body;
     const rows = this.#cached(`query ${db} ${JSON.stringify(filter ?? null)} ${JSON.stringify(sorts ?? null)}`, () => {
@@ -451,8 +477,9 @@ class LocalNotionServer implements NotionServer {
       return keyed.map((k) => k.p);
     });
     const capped = rows.length > this.#cap;
+    const keep = this.#listedProperties(req);
     return this.#list(req, `query ${raw} ${JSON.stringify(filter ?? null)} ${JSON.stringify(sorts ?? null)}`, capped ? this.#cap : rows.length,
-      (i) => renderPage(ws, rows[i]!, req.version), req.version === '2022-06-28' ? 'page_or_database' : 'page_or_data_source', { incomplete: capped });
+      (i) => renderPage(ws, rows[i]!, req.version, keep), legacy ? 'page_or_database' : 'page_or_data_source', { incomplete: capped });
   }
 
   #search(req: Request): JsonObject {
@@ -497,9 +524,10 @@ class LocalNotionServer implements NotionServer {
       }
       return out;
     });
+    const keep = this.#listedProperties(req);
     const render = (n: number): JsonObject => {
-      if (n >= 0) return renderPage(ws, n, req.version);
-      return req.version === '2022-06-28' ? renderDatabase(ws, -n - 1, req.version) : renderDataSource(ws, -n - 1);
+      if (n >= 0) return renderPage(ws, n, req.version, keep);
+      return req.version === '2022-06-28' ? renderDatabase(ws, -n - 1, req.version) : renderDataSource(ws, -n - 1, req.version);
     };
     return this.#list(req, key, items.length, (i) => render(items[i]!), req.version === '2022-06-28' ? 'page_or_database' : 'page_or_data_source');
   }
@@ -509,16 +537,35 @@ class LocalNotionServer implements NotionServer {
     const raw = req.params[0]!;
     const d = ws.decode(raw);
     if (d?.kind === IdKind.page && ws.isPageShared(d.index)) return renderPageAsBlock(ws, d.index, req.version);
+    const found = this.#blockNode(raw);
+    if (found !== undefined) return renderBlock(ws, found.pageNo, found.node, req.version);
+    throw notFound('block', raw);
+  }
+
+  /** The block of a block id on a shared page, or the child_database block of a shared database on a page. */
+  #blockNode(raw: string): { pageNo: number; node: BlockNode } | undefined {
+    const ws = this.workspace;
+    const d = ws.decode(raw);
     if (d?.kind === IdKind.database && ws.isDatabaseShared(d.index)) {
       const parent = ws.databaseParent(d.index);
       const node = parent >= 0 ? ws.tree(parent).byId.get(ws.databaseId(d.index)) : undefined;
-      if (node !== undefined) return renderBlock(ws, parent, node);
+      return node === undefined ? undefined : { pageNo: parent, node };
     }
-    if (d?.kind === IdKind.block) {
-      const found = ws.findBlock(d.index);
-      if (found !== undefined && ws.isPageShared(found.pageNo)) return renderBlock(ws, found.pageNo, found.node);
-    }
-    throw notFound('block', raw);
+    const found = d?.kind === IdKind.block ? ws.findBlock(d.index) : undefined;
+    return found !== undefined && ws.isPageShared(found.pageNo) ? found : undefined;
+  }
+
+  /** `GET /v1/pages/:id/markdown`: a page's content, or (for an id of `unknown_block_ids`) one block's subtree. */
+  #markdown(req: Request): JsonObject {
+    const ws = this.workspace;
+    const raw = req.params[0]!;
+    const d = ws.decode(raw);
+    const options: MarkdownOptions = { limit: this.#markdownLimit, includeTranscript: req.url.searchParams.get('include_transcript') === 'true' };
+    const answer = (id: string, md: MarkdownResult): JsonObject => ({ object: 'page_markdown', id, ...md });
+    if (d?.kind === IdKind.page && ws.isPageShared(d.index)) return answer(ws.pageId(d.index), pageMarkdown(ws, d.index, options));
+    const found = this.#blockNode(raw);
+    if (found !== undefined) return answer(found.node.id, blockMarkdown(ws, found.pageNo, found.node, options));
+    throw notFound('page', raw);
   }
 
   #children(req: Request): JsonObject {
@@ -532,9 +579,9 @@ class LocalNotionServer implements NotionServer {
       children = ws.tree(pageNo).top;
     } else if (d?.kind === IdKind.database && ws.isDatabaseShared(d.index)) {
       children = [];
-    } else if (d?.kind === IdKind.block) {
-      const found = ws.findBlock(d.index);
-      if (found !== undefined && ws.isPageShared(found.pageNo)) {
+    } else {
+      const found = this.#blockNode(raw);
+      if (found !== undefined) {
         const { node } = found;
         children = ws.childrenOf(node);
         pageNo = node.type === 'synced_block' && node.ref >= 0 ? Math.floor(node.ref / BLOCK_SPACE) : found.pageNo;
@@ -542,7 +589,7 @@ class LocalNotionServer implements NotionServer {
     }
     if (children === undefined) throw notFound('block', raw);
     const list = children;
-    return this.#list(req, `children ${raw}`, list.length, (i) => renderBlock(ws, pageNo, list[i]!), 'block');
+    return this.#list(req, `children ${raw}`, list.length, (i) => renderBlock(ws, pageNo, list[i]!, req.version), 'block');
   }
 
   #comments(req: Request): JsonObject {
@@ -590,25 +637,28 @@ class LocalNotionServer implements NotionServer {
     let result;
     if (row === undefined) {
       if (!same('title')) throw notFound('property', rawProp);
-      result = renderPropertyItems(ws, pageNo, { id: 'title', name: 'title', type: 'title', config: {} }, [textItem(ws.pageTitle(pageNo))]);
+      result = { kind: 'list', items: [{ object: 'property_item', id: 'title', type: 'title', title: textItem(ws.pageTitle(pageNo)) }], meta: { id: 'title', type: 'title', title: {} } } as const;
     } else {
       const prop = ws.schema(row.db).find((p) => same(p.id));
       if (prop === undefined) throw notFound('property', rawProp);
-      result = renderPropertyItems(ws, pageNo, prop, rowPropertyValues(ws, pageNo).get(prop.id)!);
+      result = rowPropertyItems(ws, pageNo, prop);
     }
     if (result.kind === 'item') return result.item;
     const items = result.items;
     const body = this.#list(req, `property ${pageNo} ${rawProp}`, items.length, (i) => items[i]!, 'property_item', { typeBody: { ...result.meta, next_url: null } });
+    const envelope = body.property_item as JsonObject;
     if (typeof body.next_cursor === 'string') {
-      (body.property_item as JsonObject).next_url = `${this.url}/v1/pages/${ws.pageId(pageNo)}/properties/${rawProp}?start_cursor=${encodeURIComponent(body.next_cursor)}`;
+      envelope.next_url = `${this.url}/v1/pages/${ws.pageId(pageNo)}/properties/${rawProp}?start_cursor=${encodeURIComponent(body.next_cursor)}`;
+      // A rollup's result is on the last page; the pages before it say the calculation goes on.
+      if (envelope.type === 'rollup') envelope.rollup = { type: 'incomplete', incomplete: {}, function: (envelope.rollup as JsonObject).function! };
     }
     return body;
   }
 }
 
 /**
- * Starts a local HTTP server that speaks Notion's REST API (versions 2022-06-28 and 2025-09-03,
- * chosen per request by `Notion-Version`) over a generated {@link Workspace}, with optional latency,
+ * Starts a local HTTP server that speaks Notion's REST API (versions 2022-06-28, 2025-09-03, 2026-03-11
+ * and 2026-12-01, chosen per request by `Notion-Version`) over a generated {@link Workspace}, with optional latency,
  * rate limiting, seeded faults and a query result cap. Listens on 127.0.0.1, a free port by default.
  *
  * @example

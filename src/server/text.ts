@@ -63,18 +63,26 @@ export interface MentionContext {
   readonly date: (rnd: Random) => string;
 }
 
-function mention(rnd: Random, ctx: MentionContext): JsonObject {
+/** The kinds of object a mention item can point to. */
+export type MentionKind = 'user' | 'page' | 'database' | 'date';
+
+const MENTION_KINDS: readonly MentionKind[] = ['user', 'page', 'database', 'date'];
+
+/**
+ * One mention item with Notion's `plain_text`: `@Name` for a user, the title for a page or database,
+ * the date as written for a date. A page or database mention falls back to a date when there is none.
+ */
+export function mentionItem(rnd: Random, ctx: MentionContext, kind: MentionKind): JsonObject {
   const plain = annotations(undefined);
-  const kind = rnd.int(4);
-  if (kind === 0) {
+  if (kind === 'user') {
     const u = ctx.user(rnd);
     return { type: 'mention', mention: { type: 'user', user: { object: 'user', id: u.id } }, annotations: plain, plain_text: `@${u.name}`, href: null };
   }
-  if (kind === 1) {
+  if (kind === 'page') {
     const p = ctx.page(rnd);
     if (p !== undefined) return { type: 'mention', mention: { type: 'page', page: { id: p.id } }, annotations: plain, plain_text: p.title, href: p.url };
   }
-  if (kind === 2) {
+  if (kind === 'database') {
     const d = ctx.database(rnd);
     if (d !== undefined) return { type: 'mention', mention: { type: 'database', database: { id: d.id } }, annotations: plain, plain_text: d.title, href: d.url };
   }
@@ -91,7 +99,7 @@ export function richText(rnd: Random, ctx: MentionContext, maxItems = 4): JsonOb
   const out: JsonObject[] = [];
   for (let i = 0; i < n; i++) {
     const r = rnd.next();
-    if (i > 0 && r < 0.2) out.push(mention(rnd, ctx));
+    if (i > 0 && r < 0.2) out.push(mentionItem(rnd, ctx, MENTION_KINDS[rnd.int(4)]!));
     else if (i > 0 && r < 0.27) out.push({ type: 'equation', equation: { expression: 'e^{i\\pi} + 1 = 0' }, annotations: annotations(undefined), plain_text: 'e^{i\\pi} + 1 = 0', href: null });
     else if (r < 0.35) out.push(textItem(words(rnd, rnd.between(1, 4)), rnd, `https://example.com/${words(rnd, 1)}`));
     else out.push(textItem(`${words(rnd, rnd.between(3, 12))} `, rnd));

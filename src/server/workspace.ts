@@ -2,11 +2,13 @@ import { ConfigError } from '../errors.js';
 import { BLOCK_SPACE, generateTree, TreeBuilder } from './block-tree.js';
 import type { BlockNode, BlockTree } from './block-tree.js';
 import { hashInts, Random } from './hash.js';
-import { decodeId, encodeId, IdKind } from './ids.js';
+import { COMMENT_SPACE, decodeId, encodeId, IdKind } from './ids.js';
 import type { DecodedId } from './ids.js';
-import { databaseSchema, PAGE_RELATION_LIMIT } from './properties.js';
+import { databaseSchema, PAGE_RELATION_LIMIT, pageMayCut, propertyValue, retypeConfig } from './properties.js';
 import type { PropertyDef } from './properties.js';
+import { rowContext, rowPropertyValues } from './render.js';
 import { title } from './text.js';
+import type { Json, JsonObject } from './text.js';
 
 /** Sizes and switches of a generated workspace. Every field is optional; defaults are the `small` preset. */
 export interface WorkspaceOptions {
@@ -44,16 +46,29 @@ export const WORKSPACE_PRESETS = {
   medium: { seed: 1, users: 50, databases: 10, rowsPerDatabase: 2000, pages: 500, blocksPerPage: 60, maxDepth: 4, commentsPerPage: 2, hostileNames: true, unshared: 3 },
   /** ~1M blocks: 8000 pages × 120 blocks, 20 databases × 2500 rows. */
   large: { seed: 1, users: 200, databases: 20, rowsPerDatabase: 2500, pages: 8000, blocksPerPage: 120, maxDepth: 5, commentsPerPage: 1, hostileNames: true, unshared: 5 },
+  /** Content-heavy, ~45k blocks: 300 pages × 150 blocks, depth 4, one small database; for markdown vs block crawl. */
+  wiki: { seed: 1, users: 10, databases: 1, rowsPerDatabase: 20, pages: 300, blocksPerPage: 150, maxDepth: 4, commentsPerPage: 0, hostileNames: false, unshared: 1 },
 } as const satisfies Record<string, Sizes>;
 
-/** The API versions the server speaks. */
-export type NotionVersion = '2022-06-28' | '2025-09-03';
+/** The API versions the server speaks, oldest first. */
+export const NOTION_VERSIONS = ['2022-06-28', '2025-09-03', '2026-03-11', '2026-12-01'] as const;
+
+/**
+ * One of {@link NOTION_VERSIONS}. 2025-09-03 adds data sources; 2026-03-11 drops `archived` (only
+ * `in_trash`) and renames block type `transcription` to `meeting_notes`; 2026-12-01 makes search and
+ * data source queries return only the title property unless `filter_properties` lists ids, and answers
+ * `name: null` for some person users. Versions are ISO dates: they compare as strings.
+ */
+export type NotionVersion = (typeof NOTION_VERSIONS)[number];
 
 /** A user as the ground truth knows it. */
 export interface UserTruth {
   readonly id: string;
   readonly type: 'person' | 'bot';
+  /** The name; Notion-Version 2026-12-01 answers `name: null` instead when `name_hidden`. */
   readonly name: string;
+  /** True for the persons whose name 2026-12-01 hides (see {@link Workspace.hidesName}). */
+  readonly name_hidden: boolean;
   readonly email: string | null;
 }
 
@@ -78,6 +93,7 @@ export interface DatabaseTruth {
   readonly parent_id: string | null;
   readonly data_source_id: string;
   readonly row_count: number;
+  readonly last_edited_time: string;
   readonly properties: ReadonlyArray<{ readonly id: string; readonly name: string; readonly type: string }>;
 }
 
@@ -87,11 +103,13 @@ export interface DataSourceTruth {
   readonly database_id: string;
   readonly title: string;
   readonly row_count: number;
+  readonly last_edited_time: string;
 }
 
 /** A block a complete load reaches. */
 export interface BlockTruth {
   readonly id: string;
+  /** The type as 2026-03-11 names it: a `meeting_notes` block is a `transcription` block under older versions. */
   readonly type: string;
   /** Parent block id, or the page id for top-level blocks. */
   readonly parent_id: string;
@@ -168,8 +186,8 @@ const ROW_BASE = 2 ** 24;
 const ROW_SPACE = 2 ** 20;
 /** Local block index standing for "the page itself" in comment ids. */
 const PAGE_LOCAL = BLOCK_SPACE - 1;
-/** Comment ids: `ownerBlockIndex * COMMENT_SPACE + k`. */
-export const COMMENT_SPACE = 64;
+/** Guests (users people values name but `GET /v1/users` does not list) have the user indexes `users … users + GUESTS - 1`. */
+const GUESTS = 40;
 const MINUTE = 60_000;
 const BASE_TIME = Date.UTC(2023, 0, 1);
 const TREE_CACHE = 256;
@@ -216,6 +234,8 @@ export class Workspace {
   readonly #schemas: PropertyDef[][];
   readonly #trashed = new Set<number>();
   readonly #titles = new Map<number, string>();
+  readonly #dbTitles = new Map<number, string>();
+  readonly #dbEdited = new Map<number, number>();
   readonly #edited = new Map<number, number>();
   readonly #created = new Map<number, number>();
   readonly #ops = new Map<number, Op[]>();
@@ -310,6 +330,16 @@ export class Workspace {
     const r = new Random(this.seed, 0x05e7, u);
     const name = title(r).split(' ').slice(0, 2).join(' ');
     return this.isBot(u) ? `${name} bot` : name;
+  }
+
+  /** Whether Notion-Version 2026-12-01 answers `name: null` for user `u`: every fourth person (index % 4 === 2). */
+  hidesName(u: number): boolean {
+    return !this.isBot(u) && u % 4 === 2;
+  }
+
+  /** Whether user index `u` is a guest: a person people values name, whom `GET /v1/users` does not list. */
+  isGuest(u: number): boolean {
+    return u >= this.options.users && u < this.options.users + GUESTS;
   }
 
   /** Email of a person user (null for bots). */
@@ -414,13 +444,13 @@ export class Workspace {
 
   /** Title of database `d` (also its data source's name). */
   databaseTitle(d: number): string {
-    return `${title(new Random(this.seed, 0xdb71, d))} ${d}`;
+    return this.#dbTitles.get(d) ?? `${title(new Random(this.seed, 0xdb71, d))} ${d}`;
   }
 
-  /** Creation and last edit times of database `d`. */
+  /** Creation and last edit times of database `d` (also its data source's). */
   databaseTimes(d: number): { created: number; edited: number } {
     const created = BASE_TIME + (hashInts(this.seed, 0xdbc7, d) % (100 * 1440)) * MINUTE;
-    return { created, edited: created + (hashInts(this.seed, 0xdbed, d) % (300 * 1440)) * MINUTE };
+    return { created, edited: this.#dbEdited.get(d) ?? created + (hashInts(this.seed, 0xdbed, d) % (300 * 1440)) * MINUTE };
   }
 
   /** Property schema of database `d`. */
@@ -451,13 +481,18 @@ export class Workspace {
     return Math.min(wanted, available);
   }
 
-  /** Ids of every page a row's relation property holds, in order. */
-  relatedIds(pageNo: number): string[] {
+  /** Page numbers of every page a row's relation property holds, in order. */
+  relatedPages(pageNo: number): number[] {
     const row = this.rowOf(pageNo)!;
     const t = this.relationTarget(row.db);
     const available = this.options.rowsPerDatabase;
     const start = hashInts(this.seed, 0x3e1c, pageNo) % Math.max(1, available);
-    return Array.from({ length: this.relatedCount(pageNo) }, (_, k) => this.pageId(this.rowPageNo(t, (start + k) % available)));
+    return Array.from({ length: this.relatedCount(pageNo) }, (_, k) => this.rowPageNo(t, (start + k) % available));
+  }
+
+  /** Ids of every page a row's relation property holds, in order. */
+  relatedIds(pageNo: number): string[] {
+    return this.relatedPages(pageNo).map((p) => this.pageId(p));
   }
 
   /** The block tree of a page (mutations applied). Cached for recently used pages. */
@@ -486,6 +521,7 @@ export class Workspace {
       maxDepth: o.maxDepth,
       flat: !standalone,
       syncedOriginal: isOrigin,
+      meetingNotes: standalone && hashInts(this.seed, 0x3ee7, pageNo) % 6 === 0,
       syncedReference: standalone ? this.#referenceTarget(pageNo) : -1,
       subPages: standalone ? this.#subPages[pageNo]!.filter((p) => !this.#trashed.has(p)) : [],
       subDatabases: standalone ? this.#pageDbs[pageNo]! : [],
@@ -630,7 +666,7 @@ export class Workspace {
   /** Every user `GET /v1/users` lists (people and bots). */
   *users(): Generator<UserTruth> {
     for (let u = 0; u < this.options.users; u++) {
-      yield { id: this.userId(u), type: this.isBot(u) ? 'bot' : 'person', name: this.userName(u), email: this.userEmail(u) };
+      yield { id: this.userId(u), type: this.isBot(u) ? 'bot' : 'person', name: this.userName(u), name_hidden: this.hidesName(u), email: this.userEmail(u) };
     }
   }
 
@@ -661,6 +697,7 @@ export class Workspace {
         parent_id: parent < 0 ? null : this.pageId(parent),
         data_source_id: this.dataSourceId(d),
         row_count: this.visibleRows(d).length,
+        last_edited_time: new Date(this.databaseTimes(d).edited).toISOString(),
         properties: this.schema(d).map(({ id, name, type }) => ({ id, name, type })),
       };
     }
@@ -669,8 +706,31 @@ export class Workspace {
   /** Every shared data source (one per shared database). */
   *dataSources(): Generator<DataSourceTruth> {
     for (const d of this.sharedDatabases()) {
-      yield { id: this.dataSourceId(d), database_id: this.databaseId(d), title: this.databaseTitle(d), row_count: this.visibleRows(d).length };
+      yield {
+        id: this.dataSourceId(d),
+        database_id: this.databaseId(d),
+        title: this.databaseTitle(d),
+        row_count: this.visibleRows(d).length,
+        last_edited_time: new Date(this.databaseTimes(d).edited).toISOString(),
+      };
     }
+  }
+
+  /** Ids of the visible rows of a database, given by index, database id or data source id (none when it is not shared). */
+  rows(database: number | string): string[] {
+    return this.visibleRows(this.#databaseIndex(database)).map((p) => this.pageId(p));
+  }
+
+  /**
+   * The full value of every property of a row, keyed by property id, in schema order: relations,
+   * people and rich text complete (what the property-item endpoint lists), rollups computed over every
+   * related row (the envelope's `property_item.rollup`), other values as the page response shows them.
+   * Values are in Notion's page-property form (`relation`: `[{id}]`, `people`: `[{object, id}]`, …).
+   */
+  rowProperties(pageId: string): Map<string, Json> {
+    const pageNo = this.#page(pageId);
+    if (this.rowOf(pageNo) === undefined) throw new ConfigError(`Not a database row: ${pageId}.`);
+    return rowPropertyValues(this, pageNo);
   }
 
   /**
@@ -755,8 +815,13 @@ export class Workspace {
    *   not listed, and each distinct unreadable original costs one listing (the 404);
    * - comments (unless `'none'`): `GET /v1/comments?block_id=` per page (ceil(n/100), at least 1) and, with `'all'`,
    *   per reachable block too (child_page / child_database excluded: they are pages / databases);
-   * - property items: for each row relation with `has_more`, ceil(total/100) pages of
-   *   `GET /v1/pages/:id/properties/:property_id`.
+   * - property items: ceil(items/100) pages of `GET /v1/pages/:id/properties/:property_id` for each row
+   *   property the page response may have cut short: a relation with `has_more`, every rollup of a row
+   *   whose relation has `has_more`, people showing 25 people (a cut list cannot be told from a full one
+   *   of 25), a title / rich_text showing 25 mentions.
+   *
+   * The count does not depend on the version: under 2026-12-01 the queries pass `filter_properties` with
+   * every property id of the data source (search results only need titles).
    */
   minimalRequests(options: MinimalRequestOptions): RequestCounts {
     const users = pagesOf(this.options.users);
@@ -780,13 +845,26 @@ export class Workspace {
           if (this.childrenOf(node) === undefined) deadOriginals.add(node.ref);
         } else if (node.children.length > 0) blockChildren += pagesOf(node.children.length);
       }
-      if (this.rowOf(pageNo) !== undefined) {
-        const related = this.relatedCount(pageNo);
-        if (related > PAGE_RELATION_LIMIT) propertyItems += pagesOf(related);
-      }
+      const row = this.rowOf(pageNo);
+      if (row !== undefined) propertyItems += this.#propertyItemRequests(pageNo, row.db, row.row);
     }
     blockChildren += deadOriginals.size;
     return { users, search, queries, blockChildren, comments, propertyItems, total: users + search + queries + blockChildren + comments + propertyItems };
+  }
+
+  /** Property-item listings a complete load of one row needs (see {@link minimalRequests}). */
+  #propertyItemRequests(pageNo: number, db: number, row: number): number {
+    const related = this.relatedCount(pageNo);
+    let n = 0;
+    for (const prop of this.schema(db)) {
+      // A relation and its rollups list one item per related page (show_original: one original per page).
+      if (prop.type === 'relation' || prop.type === 'rollup') {
+        if (related > PAGE_RELATION_LIMIT) n += pagesOf(related);
+      } else if (pageMayCut(prop, row)) {
+        n += pagesOf((propertyValue(prop, rowContext(this, pageNo)) as Json[]).length);
+      }
+    }
+    return n;
   }
 
   // ─── Mutations ─────────────────────────────────────────────────────────────────────────────
@@ -876,6 +954,95 @@ export class Workspace {
     this.#created.set(pageNo, floorMinute(this.clock()));
     this.#touch(pageNo);
     return this.pageId(pageNo);
+  }
+
+  // ─── Schema mutations (values and times follow; the ground truth too) ───────────────────────
+
+  #databaseIndex(database: number | string): number {
+    if (typeof database === 'string') {
+      const d = this.decode(database);
+      if (d !== undefined && (d.kind === IdKind.database || d.kind === IdKind.dataSource) && d.index < this.options.databases) return d.index;
+    } else if (Number.isInteger(database) && database >= 0 && database < this.options.databases) return database;
+    throw new ConfigError(`No database ${database} in this workspace.`);
+  }
+
+  #property(d: number, propertyId: string): number {
+    const i = this.#schemas[d]!.findIndex((p) => p.id === propertyId);
+    if (i < 0) throw new ConfigError(`Database ${d} has no property ${propertyId}.`);
+    return i;
+  }
+
+  /** Bumps the database's (and its data source's) last_edited_time and, with `rows`, every row's. */
+  #touchDatabase(d: number, rows: boolean): void {
+    const now = floorMinute(this.clock());
+    this.#dbEdited.set(d, Math.max(now, this.databaseTimes(d).created));
+    if (rows) for (let r = 0; r < this.#rowCounts[d]!; r++) this.#edited.set(this.rowPageNo(d, r), Math.max(now, this.pageCreated(this.rowPageNo(d, r))));
+    this.#version++;
+  }
+
+  /**
+   * Renames a property (its id stays); rollups rolling it up or over it show the new name. Touches the
+   * database's last_edited_time only.
+   */
+  renameProperty(databaseIndex: number, propertyId: string, newName: string): void {
+    const d = this.#databaseIndex(databaseIndex);
+    const schema = this.#schemas[d]!;
+    const i = this.#property(d, propertyId);
+    if (schema.some((p) => p.name === newName && p.id !== propertyId)) throw new ConfigError(`Database ${d} already has a property named ${newName}.`);
+    schema[i] = { ...schema[i]!, name: newName };
+    for (let x = 0; x < this.options.databases; x++) {
+      this.#schemas[x] = this.#schemas[x]!.map((p) => {
+        if (p.type !== 'rollup') return p;
+        const config: JsonObject = { ...p.config };
+        if (x === d && config.relation_property_id === propertyId) config.relation_property_name = newName;
+        if (this.relationTarget(x) === d && config.rollup_property_id === propertyId) config.rollup_property_name = newName;
+        return { ...p, config };
+      });
+    }
+    this.#touchDatabase(d, false);
+  }
+
+  /**
+   * Changes a property's type (its id and name stay): every row's value of it is generated anew as the
+   * new type, e.g. number → rich_text. Types: rich_text, number, select, multi_select, status, date,
+   * people, files, checkbox, url, email, phone_number; the title, relations, rollups and formulas cannot
+   * be retyped. Formulas keep computing from the original Estimate / Done / Due; a rollup over a
+   * retyped property becomes `unsupported` when its function does not take the new type. Touches the
+   * database and every row.
+   */
+  retypeProperty(databaseIndex: number, propertyId: string, newType: string): void {
+    const d = this.#databaseIndex(databaseIndex);
+    const i = this.#property(d, propertyId);
+    const old = this.#schemas[d]![i]!;
+    const config = retypeConfig(newType);
+    if (config === undefined || ['title', 'relation', 'rollup', 'formula'].includes(old.type)) {
+      throw new ConfigError(`Cannot retype ${old.type} property ${propertyId} to ${newType}.`);
+    }
+    this.#schemas[d]![i] = { ...old, type: newType, config };
+    this.#touchDatabase(d, true);
+  }
+
+  /**
+   * Deletes a property (not the title, nor a relation rollups go over). Rollups over a deleted property
+   * become `unsupported`. Touches the database and every row.
+   */
+  deleteProperty(databaseIndex: number, propertyId: string): void {
+    const d = this.#databaseIndex(databaseIndex);
+    const i = this.#property(d, propertyId);
+    const schema = this.#schemas[d]!;
+    if (propertyId === 'title') throw new ConfigError('The title property cannot be deleted.');
+    if (schema.some((p) => p.type === 'rollup' && p.config.relation_property_id === propertyId)) {
+      throw new ConfigError(`Property ${propertyId} is the relation of rollups; delete them first.`);
+    }
+    schema.splice(i, 1);
+    this.#touchDatabase(d, true);
+  }
+
+  /** Renames a database (and its data source). Touches the database's last_edited_time only. */
+  renameDatabase(databaseIndex: number, newTitle: string): void {
+    const d = this.#databaseIndex(databaseIndex);
+    this.#dbTitles.set(d, newTitle);
+    this.#touchDatabase(d, false);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DateDay, Int64, TimeUnit, Timestamp, Utf8 } from 'apache-arrow';
+import { DateDay, Int64, List, TimeUnit, Timestamp, Utf8, type Vector } from 'apache-arrow';
 import { DATA_TYPE_METADATA_KEY } from '../../src/arrow/arrow-types.js';
 import { recordBatchOf, TableBuffer } from '../../src/arrow/table-buffer.js';
 import { SchemaError } from '../../src/errors.js';
@@ -78,6 +78,40 @@ describe('TableBuffer', () => {
     expect(batch.getChild('s')!.get(2)).toBe('');
   });
 
+  it('builds text_list columns as List<Utf8>: empty, null and null-item lists, unicode, sliced batches', () => {
+    const many = Array.from({ length: 150 }, (_, i) => `item ${i}`);
+    const rows = [
+      { l: [] },
+      { l: null },
+      {},
+      { l: ['a'] },
+      { l: ['x', null, 'y'] },
+      { l: many },
+      { l: ['🚀', 'שלום', 'e\u0301', '{"a,b"}\\', ''] },
+      { l: [1, true, undefined] },
+    ];
+    const batch = recordBatchOf([col('l', 'text_list')], rows);
+    const field = batch.schema.fields[0]!;
+    expect(field.type).toBeInstanceOf(List);
+    expect((field.type as List).valueType).toBeInstanceOf(Utf8);
+    expect((field.type as List).valueField.name).toBe('item');
+    expect((field.type as List).valueField.nullable).toBe(true);
+    expect(field.metadata.get(DATA_TYPE_METADATA_KEY)).toBe('text_list');
+    const lists = (b: typeof batch) => [...Array(b.numRows).keys()].map((i) => (b.getChild('l')!.get(i) as Vector | null)?.toArray() ?? null);
+    expect(lists(batch)).toEqual([[], null, null, ['a'], ['x', null, 'y'], many, ['🚀', 'שלום', 'e\u0301', '{"a,b"}\\', ''], ['1', 'true', null]]);
+    expect(batch.getChild('l')!.nullCount).toBe(2);
+    expect(batch.data.children[0]!.children[0]!.nullCount).toBe(2);
+    expect(lists(batch.slice(3, 5))).toEqual([['a'], ['x', null, 'y']]);
+  });
+
+  it('counts list items in the byte size', () => {
+    const buffer = new TableBuffer();
+    buffer.push([{ l: [] }]);
+    const empty = buffer.byteSize;
+    buffer.push([{ l: ['x'.repeat(1000), 'y'.repeat(1000)] }]);
+    expect(buffer.byteSize).toBeGreaterThan(2 * empty + 2000);
+  });
+
   it('builds an empty batch', () => {
     const batch = recordBatchOf([col('s', 'text'), col('n', 'bigint')], []);
     expect(batch.numRows).toBe(0);
@@ -89,5 +123,7 @@ describe('TableBuffer', () => {
     expect(() => recordBatchOf([col('n', 'bigint')], [{ n: 1.5 }])).toThrow(SchemaError);
     expect(() => recordBatchOf([col('b', 'bool')], [{ b: 1 }])).toThrow(SchemaError);
     expect(() => recordBatchOf([col('d', 'date')], [{ d: 'not a date' }])).toThrow(SchemaError);
+    expect(() => recordBatchOf([col('l', 'text_list')], [{ l: 'a' }])).toThrow(SchemaError);
+    expect(() => recordBatchOf([col('l', 'text_list')], [{ l: [{ a: 1 }] }])).toThrow(SchemaError);
   });
 });

@@ -138,6 +138,32 @@ describe('duckdb destination', () => {
     }
   });
 
+  it('appends text lists spanning several data chunks, from sliced batches, with items in blocks of more than 2,048', async () => {
+    const dir = await tempDir();
+    const session = await duckdb({ path: join(dir, 'x.duckdb') }).open({ pipelineName: 'p', datasetName: 'd' });
+    const lists: TableSchema = { name: 'lists', columns: [{ name: 'n', dataType: 'bigint', nullable: false }, { name: 'l', dataType: 'text_list', nullable: true }], writeDisposition: 'append' };
+    // Row n holds n % 7 items (none for every 11th row: a null list), every 5th item null, some longer than 12 bytes.
+    const list = (n: number) => (n % 11 === 0 ? null : Array.from({ length: n % 7 }, (_, k) => ((n + k) % 5 === 0 ? null : k % 2 ? `item ${n}/${k} with a long tail` : `${n}.${k}`)));
+    const rows = Array.from({ length: 6_000 }, (_, n) => ({ n, l: list(n) }));
+    try {
+      await session.ensureSchema([lists]);
+      const batch = recordBatchOf(lists.columns, rows);
+      // Slices that start mid-byte in both the list and the item bitmaps.
+      await session.write('lists', batch.slice(0, 3));
+      await session.write('lists', batch.slice(3, 4_100));
+      await session.write('lists', batch.slice(4_100));
+      // 200 rows of 150 items in one chunk: its child vector takes 30,000 items.
+      const wide = Array.from({ length: 200 }, (_, i) => ({ n: 10_000 + i, l: Array.from({ length: 150 }, (_, k) => (k === i % 150 ? null : `w${i}.${k}`)) }));
+      await session.write('lists', recordBatchOf(lists.columns, wide));
+      await session.commit({ ...load, tables: [lists], writtenTables: ['lists'] });
+      const got = (await session.query!('SELECT n, l FROM "d"."lists" ORDER BY n')).rows;
+      expect(got).toEqual([...rows, ...wide]);
+    } finally {
+      await session.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('returns a query as an Arrow table, and the file reopens after close', async () => {
     const dir = await tempDir();
     const dest = duckdb({ path: join(dir, 'x.duckdb') });

@@ -182,6 +182,41 @@ describe('filesystem destination', () => {
     });
   });
 
+  it('writes text_list as a Parquet list of strings and a JSON array, null in a batch cut before the column was added', async () => {
+    const v1: TableSchema = { name: 'tagged', columns: [{ name: 'n', dataType: 'bigint', nullable: false }], writeDisposition: 'append' };
+    const v2: TableSchema = { ...v1, columns: [...v1.columns, { name: 'tags', dataType: 'text_list', nullable: true }] };
+    for (const format of ['parquet', 'jsonl'] as const) {
+      await withLocal(async (dir, dest) => {
+        const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+        await s.readState('p');
+        await s.ensureSchema([v1]);
+        await s.ensureSchema([v2]);
+        await s.write('tagged', recordBatchOf(v2.columns, [{ n: 1, tags: ['x', null, '"y",{z}\\'] }, { n: 2, tags: [] }, { n: 3, tags: null }]));
+        await s.write('tagged', recordBatchOf(v1.columns, [{ n: 4 }]));
+        await s.commit(loadOf('l1', [v2]));
+        await s.close();
+        const path = join(dir, 'ds', 'tagged', `l1.1.${format}`);
+        const db = await DuckDBInstance.create(':memory:');
+        const con = await db.connect();
+        try {
+          const source = format === 'parquet' ? `read_parquet('${path}')` : `read_json('${path}', format = 'newline_delimited')`;
+          const types = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJS();
+          expect(types.map((r) => [r['column_name'], r['column_type']])).toEqual([['n', 'BIGINT'], ['tags', 'VARCHAR[]']]);
+          const rows = (await con.runAndReadAll(`SELECT n, tags FROM ${source} ORDER BY n`)).getRowObjectsJS();
+          expect(rows).toEqual([
+            { n: 1n, tags: ['x', null, '"y",{z}\\'] },
+            { n: 2n, tags: [] },
+            { n: 3n, tags: null },
+            { n: 4n, tags: null },
+          ]);
+        } finally {
+          con.closeSync();
+          db.closeSync();
+        }
+      }, format);
+    }
+  });
+
   it('writes JSON lines with ISO timestamps (µs), dates and json values', async () => {
     await withLocal(async (dir, dest) => {
       const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));

@@ -113,6 +113,15 @@ describe('postgres destination', () => {
       ]);
     });
 
+    it(`${copyFormat} COPY keeps text lists: nasty items, NULL and quote-needing items, empty and null lists`, async () => {
+      const table: TableSchema = { name: 'lists', columns: [col('id', 'bigint', false), col('l', 'text_list')], writeDisposition: 'append' };
+      const items = [...nasty, 'NULL', 'null', '', ' ', '{', '}', ',', '"', '{"a,b"}\\', null];
+      const rows: Row[] = [{ id: 1, l: items }, { id: 2, l: [] }, { id: 3, l: null }, { id: 4, l: [null] }, { id: 5, l: [''] }];
+      // pg's own text[] parser reads them back, independently of the session's.
+      const got = await roundTrip({ copyFormat }, table, rows);
+      expect(got.map((r) => [Number(r['id']), r['l']])).toEqual(rows.map((r) => [r['id'], r['l']]));
+    });
+
     it(`${copyFormat} COPY keeps extreme numbers, timestamps with microseconds and dates`, async () => {
       const table: TableSchema = {
         name: 'nums',
@@ -166,6 +175,10 @@ describe('postgres destination', () => {
 
   it('rejects NUL characters with a DestinationError naming the table', async () => {
     await expect(roundTrip({}, texts, [{ id: 1, s: 'a\u0000b', j: null }])).rejects.toMatchObject({ name: 'DestinationError', table: 'texts' });
+    const lists: TableSchema = { name: 'lists', columns: [col('id', 'bigint', false), col('l', 'text_list')], writeDisposition: 'append' };
+    for (const copyFormat of ['binary', 'text'] as const) {
+      await expect(roundTrip({ copyFormat }, lists, [{ id: 1, l: ['ok', 'a\u0000b'] }])).rejects.toMatchObject({ name: 'DestinationError', table: 'lists' });
+    }
   });
 
   it('logs SQL with every identifier quoted and never a value', async () => {

@@ -2,8 +2,12 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecordBatch } from 'apache-arrow';
+import { List, type RecordBatch, type Vector } from 'apache-arrow';
+import { defineCapabilities } from '../../destinations/capabilities.js';
+import { RuntimeSession } from '../../destinations/runtime-session.js';
 import { sink } from '../../destinations/sink.js';
+import { recordBatchOf } from '../../src/arrow/table-buffer.js';
+import type { TableSchema } from '../../src/schema/table-schema.js';
 import { pipeline } from '../../src/pipeline/pipeline.js';
 import { notionSource } from '../../src/resources/notion-source.js';
 import { startNotionServer, WORKSPACE_PRESETS } from '../../src/server/index.js';
@@ -45,6 +49,30 @@ describe('a custom sink', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('supports text_list columns: they reach the sink as Arrow List<Utf8> vectors', async () => {
+    const table: TableSchema = { name: 'tagged', columns: [{ name: 'id', dataType: 'text', nullable: false }, { name: 'tags', dataType: 'text_list', nullable: true }], writeDisposition: 'append' };
+    const lists = [[], null, ['a'], ['x', null, 'y']];
+    const received: unknown[] = [];
+    const toMemory = sink(
+      (_table, batch) => {
+        expect(batch.schema.fields[1]!.type).toBeInstanceOf(List);
+        const tags = batch.getChild('tags')!;
+        for (let i = 0; i < batch.numRows; i++) received.push((tags.get(i) as Vector | null)?.toArray() ?? null);
+      },
+      { stateDir: join(dir, 'state3') },
+    );
+    expect(toMemory.capabilities.supportedTypes).toContain('text_list');
+    // A destination that does not say so stores no lists: the pipeline declares them json for it.
+    expect(defineCapabilities({}).supportedTypes).not.toContain('text_list');
+    expect(sink(() => undefined, { capabilities: { supportedTypes: ['text', 'json'] } }).capabilities.supportedTypes).toEqual(['text', 'json']);
+    const session = new RuntimeSession(await toMemory.open({ pipelineName: 'lists', datasetName: 'd' }));
+    await session.readState('lists');
+    await session.ensureSchema([table]);
+    await session.write('tagged', recordBatchOf(table.columns, lists.map((tags, i) => ({ id: String(i), tags }))));
+    await session.close();
+    expect(received).toEqual(lists);
   });
 
   it('turns an error thrown by the sink into a DestinationError naming the table', async () => {

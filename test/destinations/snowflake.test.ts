@@ -165,6 +165,40 @@ describe('snowflake destination', () => {
     expect(requests.filter((r) => r.kind === 'upload' && r.path.endsWith('.csv'))).toHaveLength(2);
   });
 
+  for (const stageFormat of ['parquet', 'csv'] as const) {
+    it(`stages text lists as JSON text in ${stageFormat} files and stores them in an ARRAY column`, async () => {
+      dbSeq++;
+      const tagged: TableSchema = {
+        name: 'tagged',
+        columns: [
+          { name: 'id', dataType: 'text', nullable: false },
+          { name: 'tags', dataType: 'text_list', nullable: true },
+        ],
+        writeDisposition: 'append',
+      };
+      const before = fake.requests.length;
+      const session = new RuntimeSession(await snowflake(config({ stageFormat })).open({ pipelineName: 'p', datasetName: 'notion_data' }));
+      try {
+        await session.readState('p');
+        await session.ensureSchema([tagged]);
+        await session.write('tagged', recordBatchOf(tagged.columns, [{ id: 'a', tags: ['x', null, '"y",\\'] }, { id: 'b', tags: [] }, { id: 'c', tags: null }]));
+        await session.commit({ ...load('t1'), tables: [tagged], writtenTables: ['tagged'] });
+      } finally {
+        await session.close();
+      }
+      const sql = fake.requests.slice(before).filter((r) => r.kind === 'query').map((r) => r.sqlText!);
+      expect(sql).toContain('CREATE TABLE IF NOT EXISTS "NOTION_DATA"."TAGGED" ("ID" VARCHAR NOT NULL, "TAGS" ARRAY)');
+      expect(sql).toContain('CREATE TRANSIENT TABLE IF NOT EXISTS "NOTION_DATA_STAGING"."TAGGED" ("ID" VARCHAR, "TAGS" VARCHAR, "_NF_STAGE_SEQ" NUMBER(19,0))');
+      expect(sql.some((s) => s.startsWith('INSERT INTO "NOTION_DATA"."TAGGED"') && s.includes('PARSE_JSON("TAGS")::ARRAY'))).toBe(true);
+      const stored = await fake.inspect(`DB${dbSeq}`, 'SELECT "ID" AS id, "TAGS" AS tags, typeof("TAGS") AS type FROM "NOTION_DATA"."TAGGED" ORDER BY 1');
+      expect(stored).toEqual([
+        { id: 'a', tags: ['x', null, '"y",\\'], type: 'VARCHAR[]' },
+        { id: 'b', tags: [], type: 'VARCHAR[]' },
+        { id: 'c', tags: null, type: 'VARCHAR[]' },
+      ]);
+    });
+  }
+
   it('logs in with a key pair: a RS256 JWT for the user reaches the fake', async () => {
     dbSeq++;
     const before = fake.requests.length;

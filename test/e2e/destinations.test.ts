@@ -15,6 +15,7 @@ import { notionSource } from '../../src/resources/notion-source.js';
 import { startNotionServer, WORKSPACE_PRESETS, type NotionServer } from '../../src/server/index.js';
 import { FakeSnowflake } from '../helpers/fake-snowflake/fake-snowflake.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.js';
+import { valueOf } from './typed-truth.js';
 
 /** s3rver ships no types; this is the part the test uses. */
 interface S3rverServer {
@@ -196,6 +197,26 @@ describe('the built-in Notion workspace loaded into every destination', () => {
       for (const [table, n] of Object.entries(t.second!.rows)) expect({ [table]: n }).toEqual({ [table]: t.first!.rows[table]! + (appended[table] ?? 0) });
       // Re-read rows carry the ids they had: the distinct rows are the merging destinations' rows.
       expect({ [t.name]: t.second!.distinctIds }).toEqual({ [t.name]: reference });
+    }
+  });
+
+  it('writes the same typed tables, list columns included, on every destination (Parquet read back by DuckDB)', async () => {
+    const [reference, ...others] = targets;
+    const typedTables = (await reference!.pipeline.dataset().sql(`SELECT DISTINCT table_name FROM ${DATASET}.notion_properties ORDER BY 1`)).map((r) => String(r['table_name']));
+    expect(typedTables.length).toBeGreaterThan(0);
+    const [listColumn] = await reference!.pipeline.dataset().sql(`SELECT table_name, column_name FROM ${DATASET}.notion_properties WHERE property_type = 'multi_select' LIMIT 1`);
+    expect(listColumn).toBeDefined();
+    const rowsOf = async (t: Target, table: string) => {
+      const q = (n: string) => ident(t.destination, n);
+      const first = t.runs[0]!.loadId;
+      const rows = await t.pipeline.dataset().sql(`SELECT * FROM ${q(DATASET)}.${q(table)} WHERE ${q('_dlt_load_id')} = '${first}' ORDER BY ${q('id')}`);
+      // Compared by value: names folded to lower case, timestamps as epoch ms, lists as arrays; load ids differ per destination.
+      return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.toLowerCase().startsWith('_dlt_load_id')).map(([k, v]) => [k.toLowerCase(), valueOf(v)])));
+    };
+    for (const table of typedTables) {
+      const expected = await rowsOf(reference!, table);
+      if (table === listColumn!['table_name']) expect(expected.some((r) => Array.isArray(r[String(listColumn!['column_name'])]) && (r[String(listColumn!['column_name'])] as unknown[]).length > 0)).toBe(true);
+      for (const t of others) expect({ [t.name]: table, rows: await rowsOf(t, table) }).toEqual({ [t.name]: table, rows: expected });
     }
   });
 });

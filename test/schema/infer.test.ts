@@ -70,6 +70,22 @@ describe('coerceValue', () => {
     expect(JSON.parse(text)).toBe('abc');
   });
 
+  it('keeps an array of strings as a text_list value: null items kept, scalars stringified', () => {
+    const names = ['a', null, 'b'];
+    expect(coerceValue(names, 'text_list')).toBe(names);
+    expect(coerceValue([], 'text_list')).toEqual([]);
+    expect(coerceValue([1, true, 'x', null, 2n], 'text_list')).toEqual(['1', 'true', 'x', null, '2']);
+    expect(coerceValue(['a', { b: 1 }], 'text_list')).toBe(NO_FIT);
+    expect(coerceValue([['a']], 'text_list')).toBe(NO_FIT);
+    expect(coerceValue('a', 'text_list')).toBe(NO_FIT);
+    expect(coerceValue({ a: 1 }, 'text_list')).toBe(NO_FIT);
+    expect(coerceValue(['a', null], 'json')).toBe('["a",null]');
+  });
+
+  it('never infers text_list: arrays stay json', () => {
+    expect(inferDataType(['a', 'b'])).toBe('json');
+  });
+
   it('puts a calendar date into a timestamp column at midnight UTC (Notion date properties mix both)', () => {
     expect(coerceValue('2024-05-01', 'timestamp')).toBe(Date.UTC(2024, 4, 1));
   });
@@ -120,6 +136,19 @@ describe('applySchema', () => {
       { name: 'n__v_json', dataType: 'json', nullable: true, variantOf: 'n' },
     ]);
     expect(rows).toEqual([{ n: 1 }, { n__v_text: 'one' }, { n__v_double: 2.5 }, { n: 3 }, { n__v_text: 'two' }, { n__v_json: '{"deep":true}' }]);
+  });
+
+  it('fills a declared text_list column with lists, and sends other values to a variant column', () => {
+    const schema = new Schema('notion');
+    schema.declareTable('tasks', { primaryKey: ['id'], writeDisposition: 'merge', columns: [{ name: 'id', dataType: 'text' }, { name: 'tags', dataType: 'text_list' }] });
+    const rows: Row[] = [{ id: '1', tags: ['a', 7] }, { id: '2', tags: 'solo' }, { id: '3', tags: [{ x: 1 }] }, { id: '4', tags: [] }];
+    applySchema(schema, rootPage(rows, 'tasks'));
+    expect(schema.table('tasks')!.columns.filter((c) => c.name.startsWith('tags')).map((c) => `${c.name}:${c.dataType}`)).toEqual([
+      'tags:text_list',
+      'tags__v_text:text',
+      'tags__v_json:json',
+    ]);
+    expect(rows.map(({ id: _id, ...rest }) => rest)).toEqual([{ tags: ['a', '7'] }, { tags__v_text: 'solo' }, { tags__v_json: '[{"x":1}]' }, { tags: [] }]);
   });
 
   it('widens numbers into an existing text column instead of making a variant', () => {

@@ -27,14 +27,14 @@ export async function call(
   return { status: res.status, headers: res.headers, body };
 }
 
-/** Every result of a listing, following next_cursor (GET: query string; POST: body). */
+/** Every result of a listing, following next_cursor (GET: query string; POST: body), and the last page's body. */
 export async function collect(
   server: NotionServer,
   method: 'GET' | 'POST',
   path: string,
   version: NotionVersion,
   body: Record<string, unknown> = {},
-): Promise<{ results: any[]; requests: number; status: number }> {
+): Promise<{ results: any[]; requests: number; status: number; last: any }> {
   const results: any[] = [];
   let cursor: string | undefined;
   let requests = 0;
@@ -44,9 +44,9 @@ export async function collect(
     const res = method === 'GET'
       ? await call(server, 'GET', cursor === undefined ? path : `${path}${sep}start_cursor=${encodeURIComponent(cursor)}`, { version })
       : await call(server, 'POST', path, { version, body: cursor === undefined ? body : { ...body, start_cursor: cursor } });
-    if (res.status !== 200) return { results, requests, status: res.status };
+    if (res.status !== 200) return { results, requests, status: res.status, last: res.body };
     results.push(...res.body.results);
-    if (!res.body.has_more) return { results, requests, status: 200 };
+    if (!res.body.has_more) return { results, requests, status: 200, last: res.body };
     cursor = res.body.next_cursor;
   }
 }

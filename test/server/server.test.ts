@@ -295,9 +295,10 @@ describe('local Notion server', () => {
   });
 
   it('builds server options from command-line flags', () => {
-    const o = serverOptionsFromArgs(['--preset', 'medium', '--seed', '9', '--rate', '180/60000', '--faults', '0.05', '--fault-kinds', '500,reset', '--latency', '5']);
+    const o = serverOptionsFromArgs(['--preset', 'medium', '--seed', '9', '--rate', '180/60000', '--faults', '0.05', '--fault-kinds', '500,reset', '--latency', '5', '--markdown-limit', '40']);
     expect(o).toMatchObject({
       workspace: { ...WORKSPACE_PRESETS.medium, seed: 9 },
+      markdownRecordLimit: 40,
       rateLimit: { requests: 180, windowMs: 60_000 },
       faults: { rate: 0.05, seed: 1, kinds: ['500', 'reset'] },
       latencyMs: 5,

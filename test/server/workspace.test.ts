@@ -34,7 +34,7 @@ describe('Workspace', () => {
     const types = new Set([...ws.blocks()].map((b) => b.type));
     for (const t of ['paragraph', 'heading_1', 'heading_2', 'heading_3', 'bulleted_list_item', 'numbered_list_item', 'to_do', 'toggle',
       'quote', 'callout', 'code', 'equation', 'divider', 'image', 'bookmark', 'table', 'table_row', 'column_list', 'column',
-      'synced_block', 'child_page', 'child_database', 'link_to_page', 'unsupported']) {
+      'synced_block', 'child_page', 'child_database', 'link_to_page', 'unsupported', 'meeting_notes']) {
       expect(types).toContain(t);
     }
     const unreachable = [...ws.unreachable()];

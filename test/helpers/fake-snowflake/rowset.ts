@@ -1,4 +1,13 @@
-import { DuckDBTypeId, type DuckDBDateValue, type DuckDBDecimalType, type DuckDBTimestampTZValue, type DuckDBTimestampValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBTypeId,
+  type DuckDBDateValue,
+  type DuckDBDecimalType,
+  type DuckDBListValue,
+  type DuckDBTimestampTZValue,
+  type DuckDBTimestampValue,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 
 /** One entry of a Snowflake result's `rowtype`. */
 export interface RowType {
@@ -47,6 +56,9 @@ export function columnCodec(name: string, type: DuckDBType): { rowType: RowType;
       return { rowType: { ...base, type: 'timestamp_tz', scale: 9 }, encode: nullable((v) => `${epochSeconds((v as DuckDBTimestampTZValue).micros)} 1440`) };
     case DuckDBTypeId.TIMESTAMP:
       return { rowType: { ...base, type: 'timestamp_ntz', scale: 9 }, encode: nullable((v) => epochSeconds((v as DuckDBTimestampValue).micros)) };
+    case DuckDBTypeId.LIST:
+      // A semi-structured ARRAY: its JSON text, as Snowflake sends it (the fake's arrays hold strings and nulls).
+      return { rowType: { ...base, type: 'array' }, encode: nullable((v) => JSON.stringify((v as DuckDBListValue).items)) };
     default:
       return { rowType: { ...base, type: 'text', length: 16_777_216, byteLength: 16_777_216 }, encode: nullable(String) };
   }

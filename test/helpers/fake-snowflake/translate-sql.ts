@@ -76,8 +76,9 @@ export function parseStatement(sqlText: string): FakeCommand {
 /**
  * Translate Snowflake types and functions to DuckDB outside quoted identifiers and string literals:
  * NUMBER(p,0) → BIGINT/HUGEINT, NUMBER → DECIMAL(38,0), FLOAT → DOUBLE, TIMESTAMP_TZ → TIMESTAMPTZ,
- * TIMESTAMP_NTZ → TIMESTAMP, VARIANT → JSON, PARSE_JSON(x) → json(x), CURRENT_TIMESTAMP() →
- * current_timestamp, TRANSIENT tables and schemas → plain ones, `:N` binds → `$N`.
+ * TIMESTAMP_NTZ → TIMESTAMP, VARIANT → JSON, ARRAY → VARCHAR[] (the fake's arrays hold strings and nulls
+ * only: notionflow's text lists; `PARSE_JSON(x)::ARRAY` casts a JSON array), PARSE_JSON(x) → json(x),
+ * CURRENT_TIMESTAMP() → current_timestamp, TRANSIENT tables and schemas → plain ones, `:N` binds → `$N`.
  */
 export function translateSql(sql: string): string {
   return mapUnquoted(sql, (part) =>
@@ -90,6 +91,7 @@ export function translateSql(sql: string): string {
       .replace(/\bTIMESTAMP_TZ(\s*\(\s*\d\s*\))?/gi, 'TIMESTAMPTZ')
       .replace(/\bTIMESTAMP_NTZ(\s*\(\s*\d\s*\))?/gi, 'TIMESTAMP')
       .replace(/\bVARIANT\b/gi, 'JSON')
+      .replace(/\bARRAY\b/gi, 'VARCHAR[]')
       .replace(/\bPARSE_JSON\s*\(/gi, 'json(')
       .replace(/\bCURRENT_TIMESTAMP\s*\(\s*\)/gi, 'current_timestamp')
       .replace(/(?<![:\w]):(\d+)\b/g, '$$$1'),
