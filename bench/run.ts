@@ -18,7 +18,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORKSPACE_PRESETS, type WorkspaceOptions } from '../src/server/workspace.js';
+import { NOTION_VERSIONS, WORKSPACE_PRESETS, type WorkspaceOptions } from '../src/server/workspace.js';
 import type { ContenderFigures } from './lib/contender.js';
 import { startServerProcess, type ServerHandle } from './lib/server-handle.js';
 
@@ -170,6 +170,23 @@ async function rateUnconfigured(): Promise<Section> {
   }
 }
 
+async function versions(): Promise<Section> {
+  // The same workspace under every API version: 2026-12-01 lists the property ids in filter_properties.
+  const workspace = WORKSPACE_PRESETS.small;
+  const server = await startServerProcess(['--json', JSON.stringify({ workspace })]);
+  try {
+    const lines = ['Server: `small` preset, no rate limit. Requests are the server\'s count for one full load; the minimum is `Workspace.minimalRequests` for that version.', '', '| Notion-Version | requests | minimum | rows written |', '|---|---|---|---|'];
+    for (const version of NOTION_VERSIONS) {
+      const minimal = (await server.minimalRequests({ notionVersion: version, comments: 'pages' })).total;
+      const r = await runContender(server, 'notionflow', ['--rate', 'off', '--version', version]);
+      lines.push(`| ${version} | ${int(r.serverRequests)} | ${int(minimal)} | ${int(Number(r.extra['rows'] ?? 0))} |`);
+    }
+    return { title: 'API versions: requests of a full load', lines };
+  } finally {
+    await server.close();
+  }
+}
+
 async function pageContent(): Promise<Section> {
   // A content-heavy wiki at Notion's budget (time scaled 10×, as in rate-limited): every page's text
   // from the block crawl (blocks + rendered Markdown) or from Notion's Markdown endpoint without blocks.
@@ -245,6 +262,7 @@ const BENCHMARKS: Record<string, { readonly run: Benchmark; readonly default: bo
   },
   'rate-limited': { default: true, run: rateLimited },
   'page-content': { default: true, run: pageContent },
+  versions: { default: true, run: versions },
   'rate-unconfigured': { default: false, run: rateUnconfigured },
   economy: { default: true, run: economyIncremental },
   transport: {

@@ -3,6 +3,7 @@
  * passes) and the one JSON line of figures it prints at the end.
  */
 import { parseArgs } from 'node:util';
+import { NOTION_VERSIONS, type NotionVersion } from '../../src/client/notion-client.js';
 
 /** Settings of one contender run. */
 export interface ContenderSettings {
@@ -10,7 +11,7 @@ export interface ContenderSettings {
   readonly url: string;
   /** Its demo token (`BENCH_NOTION_TOKEN`: the environment, so it shows in no process list). */
   readonly token: string;
-  readonly notionVersion: '2025-09-03' | '2022-06-28';
+  readonly notionVersion: NotionVersion;
   /** Listings in flight at once (`--concurrency`, default 8: notionSource's default). */
   readonly concurrency: number;
   /** `--rate REQUESTS/WINDOW_MS`: the request budget to configure; `off` (default) or `default` (the client's own guess). */
@@ -54,7 +55,7 @@ export function contenderSettings(): ContenderSettings {
   return {
     url,
     token,
-    notionVersion: values.version === '2022-06-28' ? '2022-06-28' : '2025-09-03',
+    notionVersion: (NOTION_VERSIONS as readonly string[]).includes(String(values.version)) ? (values.version as NotionVersion) : '2025-09-03',
     concurrency: Number(values.concurrency ?? 8),
     rate,
     pageContent: values['page-content'] === 'notion' ? 'notion' : values['page-content'] === 'none' ? 'none' : 'rendered',

@@ -193,6 +193,9 @@ const BASE_TIME = Date.UTC(2023, 0, 1);
 const TREE_CACHE = 256;
 const COMMENTABLE = new Set(['paragraph', 'heading_1', 'heading_2', 'heading_3', 'bulleted_list_item', 'numbered_list_item', 'to_do', 'toggle', 'quote', 'callout']);
 
+/** Database titles, as a team names them (the demo's typed tables are `projects`, `tasks`, …); past ten, numbered. */
+const DATABASE_TITLES = ['Projects', 'Tasks', 'Meeting notes', 'Customers', 'Bugs', 'Roadmap', 'Hiring pipeline', 'Goals', 'Vendors', 'Docs'];
+
 /** Rounds a time down to the minute, as Notion does for created/last-edited times. */
 export function floorMinute(ms: number): number {
   return Math.floor(ms / MINUTE) * MINUTE;
@@ -444,7 +447,8 @@ export class Workspace {
 
   /** Title of database `d` (also its data source's name). */
   databaseTitle(d: number): string {
-    return this.#dbTitles.get(d) ?? `${title(new Random(this.seed, 0xdb71, d))} ${d}`;
+    const base = DATABASE_TITLES[(d + this.seed - 1) % DATABASE_TITLES.length]!;
+    return this.#dbTitles.get(d) ?? (d < DATABASE_TITLES.length ? base : `${base} ${Math.floor(d / DATABASE_TITLES.length) + 1}`);
   }
 
   /** Creation and last edit times of database `d` (also its data source's). */

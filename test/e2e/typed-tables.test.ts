@@ -65,6 +65,16 @@ describe.each(versions)('typed tables (%s)', (version) => {
       }
       expect(compared).toBeGreaterThan(db.rows.length * 20);
     }
+    // The rows that exercise completeness are there: page responses cut these short.
+    const all = truth.flatMap((db) => db.rows.map((r) => r.values));
+    const mentions = (v: unknown) => ((v as { type: string }[]) ?? []).filter((t) => t.type === 'mention').length;
+    expect(all.some((v) => (v.get('rel%3D') as unknown[]).length > 25)).toBe(true);
+    expect(all.some((v) => (v.get('ppl1') as unknown[]).length > 25)).toBe(true);
+    expect(all.some((v) => (v.get('rt%3Ax') as { plain_text: string }[]).reduce((n, t) => n + t.plain_text.length, 0) > 4000)).toBe(true);
+    expect(all.some((v) => mentions(v.get('rt%3Ax')) > 25)).toBe(true);
+    expect(all.some((v) => (v.get('due%5B') as { end?: string; time_zone?: string } | null)?.time_zone)).toBe(true);
+    expect(all.some((v) => (v.get('due%5B') as { end?: string } | null)?.end)).toBe(true);
+    expect(new Set(all.map((v) => (v.get('rnam') as { type?: string })?.type))).toEqual(new Set(['array']));
   });
 
   it('loads relations past 25 items and rollups over all of them', async () => {

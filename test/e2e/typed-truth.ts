@@ -1,5 +1,4 @@
 import type { NotionVersion, Workspace } from '../../src/server/index.js';
-import { rowPropertyValues } from '../../src/server/render.js';
 
 /**
  * The expected content of the typed tables, from the server's ground truth only: the full value of
@@ -25,7 +24,7 @@ export function typedTableTruth(ws: Workspace, version: NotionVersion): Database
         id,
         url: `https://www.notion.so/${ws.pageTitle(pageNo).replace(/[^A-Za-z0-9]+/g, '-')}-${id.replace(/-/g, '')}`,
         last_edited_time: new Date(ws.pageEdited(pageNo)).toISOString(),
-        values: rowPropertyValues(ws, pageNo) as ReadonlyMap<string, unknown>,
+        values: ws.rowProperties(id) as ReadonlyMap<string, unknown>,
       };
     }),
   }));
