@@ -89,3 +89,23 @@ describe.each(versions)('typed tables (%s)', (version) => {
     }
   });
 });
+
+describe('tables: typed (raw tables off)', () => {
+  it('writes the typed tables and no raw pages or data_sources table', async () => {
+    const server = await startNotionServer({ workspace: { ...WORKSPACE_PRESETS.tiny, seed: 8 } });
+    try {
+      const p = pipeline({ pipelineName: 'typed_only', destination: duckdb({ path: join(dir, 'typed-only.duckdb') }), datasetName: 'notion_data' });
+      const info = await p.run(notionSource({ apiKey: server.token, baseUrl: server.url, rateLimit: false, tables: 'typed' }));
+      const tables = (await p.dataset().sql(`select table_name from information_schema.tables where table_schema = 'notion_data'`)).map((r) => String(r['table_name']));
+      expect(tables.filter((t) => t === 'pages' || t.startsWith('pages__') || t.startsWith('data_sources'))).toEqual([]);
+      const truth = typedTableTruth(server.workspace, '2025-09-03');
+      for (const db of truth) {
+        const [m] = await p.dataset().sql(`select distinct table_name from notion_data.notion_properties where data_source_id = '${db.containerId}'`);
+        expect(info.rowCounts[String(m!['table_name'])]).toBe(db.rows.length);
+      }
+      expect(tables).toEqual(expect.arrayContaining(['blocks', 'page_content', 'users']));
+    } finally {
+      await server.close();
+    }
+  });
+});
