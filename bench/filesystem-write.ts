@@ -7,8 +7,9 @@
  * child builds the same 10-column mixed Arrow batches (`bench/fixtures/mixed-batches.ts`, 50,000 rows a
  * batch) and times from the first batch to the last byte on local disk. Paths:
  *
- * - `destination-parquet`: the filesystem destination end to end (conform batches, parquet-wasm with
- *   Snappy in files of ~64 MiB, staging, move into place, state and marker files);
+ * - `destination-parquet`: the filesystem destination end to end (conform batches, DuckDB's chunk copy and
+ *   `COPY … TO (FORMAT parquet)` with Snappy in files of ~64 MiB, staging, move into place, state and
+ *   marker files);
  * - `destination-jsonl`: the same with `format: 'jsonl'`;
  * - `wasm-uncompressed`, `wasm-snappy`, `wasm-zstd`: parquet-wasm alone (tableToIPC → Table.fromIPCStream →
  *   writeParquet) on the same ~64 MiB groups of batches, per codec;

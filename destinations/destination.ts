@@ -46,6 +46,14 @@ export interface OpenContext {
   readonly datasetName: string;
   /** Receives one line per SQL statement or file operation, for debugging; never sees secrets. */
   readonly log?: (line: string) => void;
+  /**
+   * Open for reading only (`dataset()`, the CLI's read commands): the session creates nothing, and its
+   * `query`/`queryArrow` refuse anything but a read, by the database's own means (a read-only
+   * connection or transaction, the parser's statement type), never by matching the SQL text. A
+   * destination with nothing at its location (no DuckDB file) fails to open with a
+   * `PipelineNotFoundError`. Default false.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** The pipeline state as stored in `_dlt_pipeline_state`, with the schema of `_dlt_version`. */

@@ -1,4 +1,4 @@
-import { NotionflowError, type NotionflowErrorOptions } from '../src/errors.js';
+import { ConfigError, NotionflowError, type NotionflowErrorOptions } from '../src/errors.js';
 
 /** A destination failed to write, commit or read. `table` and `loadId` say where. */
 export class DestinationError extends NotionflowError {
@@ -24,5 +24,28 @@ export class DestinationStateError extends NotionflowError {
   constructor(message: string) {
     super('destination_state_error', message);
     this.name = 'DestinationStateError';
+  }
+}
+
+/**
+ * Another process holds the destination's lock: a load is running. Transient: the same call succeeds
+ * once that load has finished.
+ */
+export class DestinationLockedError extends DestinationError {
+  constructor(destination: string, location: string, holder: string, options: NotionflowErrorOptions = {}) {
+    super(destination, `a load is running on ${location} (${holder} holds its lock); try again when it has finished.`, { ...options, transient: true });
+    this.name = 'DestinationLockedError';
+  }
+}
+
+/** A destination's optional driver packages are not installed. Raised when a session opens, after the config was checked. */
+export class MissingPackageError extends ConfigError {
+  /** The packages to install. */
+  readonly packages: readonly string[];
+
+  constructor(destination: string, packages: readonly string[], options?: NotionflowErrorOptions) {
+    super(`${destination}: the ${destination} destination needs ${packages.join(' and ')}, not installed here: npm install ${packages.join(' ')}`, options);
+    this.name = 'MissingPackageError';
+    this.packages = packages;
   }
 }

@@ -15,7 +15,10 @@ export type {
   StoredState,
 } from './destination.js';
 export { DEFAULT_CAPABILITIES, defineCapabilities } from './capabilities.js';
-export { DestinationError, DestinationStateError } from './errors.js';
+export { DestinationError, DestinationLockedError, DestinationStateError, MissingPackageError } from './errors.js';
+export type { Importer } from './optional-import.js';
 export { RuntimeSession, type SessionPhase } from './runtime-session.js';
-export { duckdb, type DuckDBConfig } from './duckdb/index.js';
+// From the factory's own modules, not ./duckdb/index.js: DuckDB's native binding loads only when a session opens.
+export { duckdb } from './duckdb/duckdb-destination.js';
+export type { DuckDBConfig } from './duckdb/duckdb-config.js';
 export { sink, type SinkFunction, type SinkContext, type SinkOptions } from './sink.js';

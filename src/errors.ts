@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'schema_error'
   | 'destination_error'
   | 'destination_state_error'
-  | 'pipeline_error';
+  | 'pipeline_error'
+  | 'pipeline_not_found';
 
 /** Options shared by every notionflow error. */
 export interface NotionflowErrorOptions {
@@ -55,6 +56,24 @@ export class PipelineError extends NotionflowError {
   constructor(message: string, options?: NotionflowErrorOptions) {
     super('pipeline_error', message, options);
     this.name = 'PipelineError';
+  }
+}
+
+/**
+ * Nothing is stored for this pipeline where it was looked for (no DuckDB file, no trace). Read-only
+ * commands raise it instead of creating an empty destination.
+ */
+export class PipelineNotFoundError extends NotionflowError {
+  readonly pipelineName: string;
+  /** Where the pipeline was looked for (a file path, a URL without credentials). */
+  readonly location: string;
+
+  /** `detail` follows the message after a colon (`nothing dropped`). */
+  constructor(pipelineName: string, location: string, detail?: string, options?: NotionflowErrorOptions) {
+    super('pipeline_not_found', `no pipeline named ${pipelineName} at ${location}${detail === undefined ? '' : `: ${detail}`}`, options);
+    this.name = 'PipelineNotFoundError';
+    this.pipelineName = pipelineName;
+    this.location = location;
   }
 }
 

@@ -12,7 +12,10 @@
  * console.log(formatLoadInfo(info));
  * ```
  */
-export { pipeline, Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
+export { pipeline, Pipeline, type PipelineOptions, type RunOptions } from './pipeline/pipeline.js';
+export { estimateEtaMs, progressEvents, progressSnapshot, type ProgressEvent, type ProgressEventsOptions, type ProgressFigures, type ProgressSnapshot, type RunTrace } from './pipeline/progress.js';
+export { readTrace, saveTrace, traceFile } from './pipeline/trace-store.js';
+export { defaultProgressMode, progressRenderer, type ProgressMode, type ProgressRenderer, type ProgressRendererOptions } from './cli/progress.js';
 export { Dataset, Relation } from './pipeline/dataset.js';
 export { formatLoadInfo, type LoadInfo } from './pipeline/load-info.js';
 export { newLoadId } from './pipeline/load-id.js';
@@ -24,9 +27,11 @@ export { completeProperties } from './notion/complete-properties.js';
 export { ContentCollector, notionMarkdown, PAGE_CONTENT_TABLE, type PageContentMode } from './notion/page-content.js';
 export { renderPageContent, type ContentBlock, type ChildrenOf, type RenderedContent } from './notion/markdown.js';
 export * from './resources/resources.js';
-export type { Source, ResourceDef, SourceReport, ExtractContext } from './resources/resource.js';
-export { createNotionClient, hasDataSources, listsTitleOnly, NotionClient, NOTION_VERSIONS, type NotionClientOptions, type NotionVersion } from './client/notion-client.js';
-export { createLimiter, type Limiter, type LimiterOptions } from './client/limiter.js';
+export type { Source, ResourceDef, SourceReport, ExtractContext, SourceProgress, ResourceProgress } from './resources/resource.js';
+export { createNotionClient, hasDataSources, listsTitleOnly, NotionClient, NOTION_VERSIONS, type ClientStats, type NotionClientOptions, type NotionVersion, type RequestInfo } from './client/notion-client.js';
+export { endpointOf } from './client/endpoint.js';
+export { createLimiter, type Limiter, type LimiterOptions, type LimiterStats, type LimiterWait } from './client/limiter.js';
+export { retryCauseOf, type RetryCause } from './client/retry-policy.js';
 export * from './client/notion-errors.js';
 export type { ListResponse, NotionRequest, NotionRequester } from './client/types.js';
 export * from './errors.js';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import { ConfigError } from '../../src/errors.js';
 
 /** Options of the {@link duckdb} destination. */
@@ -37,7 +37,8 @@ export function validateDuckDBConfig(config: DuckDBConfig): DuckDBConfig {
   if (config.path !== undefined && (typeof config.path !== 'string' || config.path.trim() === '')) {
     throw new ConfigError('duckdb: `path` must be a non-empty file path (or ":memory:").');
   }
-  if (config.instance !== undefined && !(config.instance instanceof DuckDBInstance)) {
+  // Checked by shape: importing @duckdb/node-api here would load DuckDB's native binding with the factory.
+  if (config.instance !== undefined && typeof (config.instance as { connect?: unknown } | null)?.connect !== 'function') {
     throw new ConfigError('duckdb: `instance` must be a DuckDBInstance from @duckdb/node-api.');
   }
   return config;

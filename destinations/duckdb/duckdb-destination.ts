@@ -2,7 +2,6 @@ import { DATA_TYPES } from '../../src/schema/data-types.js';
 import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
 import { databasePath, validateDuckDBConfig, type DuckDBConfig } from './duckdb-config.js';
-import { DuckDBSession } from './duckdb-session.js';
 
 /** What DuckDB can do: every type (text_list as VARCHAR[]), every disposition, transactional DDL, SQL queries, appender ingest. */
 export const DUCKDB_CAPABILITIES: DestinationCapabilities = defineCapabilities({
@@ -17,6 +16,11 @@ export const DUCKDB_CAPABILITIES: DestinationCapabilities = defineCapabilities({
 /**
  * The embedded DuckDB destination (the default). Each session opens the database file, stages batches in
  * TEMP tables through the appender and commits data, state and the load row in one transaction.
+ *
+ * DuckDB's native binding (68 MB) loads when the first session opens, not with this factory, so a
+ * pipeline that uses another destination never loads it. The file is created by the first commit: a
+ * run that fails before it leaves no file, and a read-only session (`ctx.readOnly`: `dataset()`, the
+ * CLI's read commands) on a missing file is a `PipelineNotFoundError`.
  *
  * @example
  * ```ts
@@ -33,8 +37,9 @@ export function duckdb(config: DuckDBConfig = {}): Destination {
     name: 'duckdb',
     capabilities: DUCKDB_CAPABILITIES,
     location: (ctx) => databasePath(checked, ctx.pipelineName),
-    open: (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
+    open: async (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
       opts?.signal?.throwIfAborted();
+      const { DuckDBSession } = await import('./duckdb-session.js');
       return DuckDBSession.open(checked, ctx);
     },
   };

@@ -1,23 +1,33 @@
+import { existsSync } from 'node:fs';
 import { DuckDBDateValue, DuckDBInstance, DuckDBListValue, DuckDBTimestampTZValue, DuckDBTypeId, type DuckDBConnection, type DuckDBListType, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { Table, type RecordBatch } from 'apache-arrow';
 import { recordBatchOf } from '../../src/arrow/table-buffer.js';
+import { PipelineNotFoundError } from '../../src/errors.js';
 import type { DataType } from '../../src/schema/data-types.js';
 import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
 import type { Abortable, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
-import { DestinationError } from '../errors.js';
+import { DestinationError, DestinationLockedError } from '../errors.js';
 import { SCHEMA_ENGINE_VERSION, STATE_ENGINE_VERSION, SYSTEM_TABLES, storedStateOf } from '../system-tables.js';
 import { appendRecordBatch } from './duckdb-chunk-writer.js';
+import { assertSelectOnly } from './duckdb-read-only.js';
 import { DUCKDB_INSTANCE_OPTIONS, databasePath, type DuckDBConfig } from './duckdb-config.js';
 import { addColumnSql, addStagingColumnSql, columnList, createStagingSql, createTableSql, qualified, quoteIdent, stagingName } from './duckdb-sql.js';
 
-
-/** A TEMP table (private to the connection) holding the root ids one merge deletes the child rows of. */
 /** One statement of a commit, with the table it writes (named when it fails). */
 interface Statement {
   readonly table: string;
   readonly text: string;
 }
 
+/** An open database: the instance (closed with the session when the session opened it), one connection, the file's catalog name. */
+interface OpenDatabase {
+  readonly instance: DuckDBInstance;
+  readonly owned: boolean;
+  readonly connection: DuckDBConnection;
+  readonly catalog: string;
+}
+
+/** A TEMP table (private to the connection) holding the root ids one merge deletes the child rows of. */
 const MERGED_IDS = 'temp.main."_notionflow_merged_ids"';
 
 /**
@@ -31,14 +41,23 @@ const MERGED_IDS = 'temp.main."_notionflow_merged_ids"';
  * which rows already in the table would defeat; see bench/README.md.) Uniqueness of merge keys is kept
  * by the merge itself (delete staged keys, insert the last staged row per key), not by a PRIMARY KEY:
  * a constraint would make an `append` root that sees the same id twice fail, and its index slows ingest.
+ *
+ * A file that does not exist yet is opened (and so created) by the first call that writes: `readState`
+ * on it reads no state. A read-only session (`ctx.readOnly`) opens the file with `access_mode = READ_ONLY`
+ * in an instance of its own, fails with `PipelineNotFoundError` when there is no file, and runs only
+ * queries that DuckDB's parser calls SELECT. A file another process is loading into (it holds the file's
+ * lock) is a `DestinationLockedError`.
  */
 export class DuckDBSession implements DestinationSession {
-  readonly #instance: DuckDBInstance;
-  readonly #ownsInstance: boolean;
-  readonly #connection: DuckDBConnection;
+  readonly #config: DuckDBConfig;
+  readonly #path: string;
+  readonly #readOnly: boolean;
   readonly #dataset: string;
-  readonly #catalog: string;
   readonly #log: ((line: string) => void) | undefined;
+  /** The database being opened, once something needed it (see {@link #ready}). */
+  #opening: Promise<OpenDatabase> | undefined;
+  /** The database, once open. */
+  #db: OpenDatabase | undefined;
   /** Columns of the dataset's tables as they are in the database, loaded on first use. */
   #tables: Map<string, ColumnSchema[]> | undefined;
   /** Staging tables that exist on this connection. */
@@ -48,32 +67,26 @@ export class DuckDBSession implements DestinationSession {
   #systemReady = false;
   #closed = false;
 
-  private constructor(instance: DuckDBInstance, ownsInstance: boolean, connection: DuckDBConnection, catalog: string, ctx: OpenContext) {
-    this.#instance = instance;
-    this.#catalog = catalog;
-    this.#ownsInstance = ownsInstance;
-    this.#connection = connection;
+  private constructor(config: DuckDBConfig, path: string, ctx: OpenContext) {
+    this.#config = config;
+    this.#path = path;
+    this.#readOnly = ctx.readOnly === true;
     this.#dataset = ctx.datasetName;
     this.#log = ctx.log;
   }
 
-  /** Open the database (or connect to `config.instance`) for one pipeline run. */
+  /** Open the database (or connect to `config.instance`) for one pipeline run; a file that does not exist yet is left to the first write. */
   static async open(config: DuckDBConfig, ctx: OpenContext): Promise<DuckDBSession> {
-    const path = databasePath(config, ctx.pipelineName);
-    let instance = config.instance;
-    try {
-      instance ??= await DuckDBInstance.create(path, { ...DUCKDB_INSTANCE_OPTIONS });
-      const connection = await instance.connect();
-      const catalog = String((await connection.runAndReadAll('SELECT current_database()')).getRowsJS()[0]![0]);
-      return new DuckDBSession(instance, config.instance === undefined, connection, catalog, ctx);
-    } catch (err) {
-      if (instance && !config.instance) instance.closeSync();
-      throw new DestinationError('duckdb', `could not open ${path}: ${(err as Error).message}`, { cause: err });
-    }
+    const session = new DuckDBSession(config, databasePath(config, ctx.pipelineName), ctx);
+    if (session.#exists()) await session.#ready();
+    else if (session.#readOnly) throw new PipelineNotFoundError(ctx.pipelineName, session.#path);
+    return session;
   }
 
   async readState(pipelineName: string, opts?: Abortable): Promise<StoredState | undefined> {
     opts?.signal?.throwIfAborted();
+    if (!this.#exists()) return undefined;
+    await this.#ready();
     const tables = await this.#existingTables();
     if (!tables.has('_dlt_pipeline_state')) return undefined;
     const [state] = await this.#rows(
@@ -94,6 +107,7 @@ export class DuckDBSession implements DestinationSession {
 
   async ensureSchema(tables: readonly TableSchema[], opts?: Abortable): Promise<void> {
     opts?.signal?.throwIfAborted();
+    await this.#ready();
     await this.#ensureSystemTables();
     const existing = await this.#existingTables();
     for (const table of tables) {
@@ -119,6 +133,7 @@ export class DuckDBSession implements DestinationSession {
 
   async write(table: string, batch: RecordBatch, opts?: Abortable): Promise<void> {
     opts?.signal?.throwIfAborted();
+    await this.#ready();
     const columns = (await this.#existingTables()).get(table);
     if (!columns) throw new DestinationError('duckdb', `table "${table}" does not exist; call ensureSchema first.`, { table });
     if (!this.#staging.has(table)) {
@@ -147,6 +162,7 @@ export class DuckDBSession implements DestinationSession {
 
   async commit(load: LoadCommit, opts?: Abortable): Promise<void> {
     opts?.signal?.throwIfAborted();
+    await this.#ready();
     await this.#ensureSystemTables();
     const existing = await this.#existingTables();
     const byName = new Map(load.tables.map((t) => [t.name, t]));
@@ -228,6 +244,8 @@ export class DuckDBSession implements DestinationSession {
 
   async rollback(opts?: Abortable): Promise<void> {
     opts?.signal?.throwIfAborted();
+    // Nothing is staged before the database is open.
+    if (!this.#db) return;
     try {
       for (const name of this.#staging) await this.#exec(`DELETE FROM ${stagingName(name)}`);
     } catch (err) {
@@ -238,7 +256,7 @@ export class DuckDBSession implements DestinationSession {
 
   async query(sql: string, opts?: Abortable): Promise<QueryResult> {
     opts?.signal?.throwIfAborted();
-    const reader = await this.#read(sql);
+    const reader = await this.#userQuery(sql);
     const rows = reader.getRowObjectsJS().map((row) => {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'bigint' && v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER ? Number(v) : v;
@@ -249,7 +267,7 @@ export class DuckDBSession implements DestinationSession {
 
   async queryArrow(sql: string, opts?: Abortable): Promise<Table> {
     opts?.signal?.throwIfAborted();
-    const reader = await this.#read(sql);
+    const reader = await this.#userQuery(sql);
     const names = reader.columnNames();
     const types = reader.columnTypes().map(dataTypeOfDuckDB);
     const rows = reader.getRowObjects().map((row) => {
@@ -263,8 +281,10 @@ export class DuckDBSession implements DestinationSession {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#connection.closeSync();
-    if (this.#ownsInstance) this.#instance.closeSync();
+    const db = await this.#opening?.catch(() => undefined);
+    if (!db) return;
+    db.connection.closeSync();
+    if (db.owned) db.instance.closeSync();
   }
 
   /** The state row, the schema version (when it changed) and the `_dlt_loads` row of a commit, in its transaction. */
@@ -343,7 +363,7 @@ export class DuckDBSession implements DestinationSession {
 
   async #ensureSystemTables(): Promise<void> {
     if (this.#systemReady) return;
-    await this.#exec(`CREATE SCHEMA IF NOT EXISTS ${qualified(this.#catalog, this.#dataset)}`);
+    await this.#exec(`CREATE SCHEMA IF NOT EXISTS ${qualified(this.#db!.catalog, this.#dataset)}`);
     const existing = await this.#existingTables();
     for (const t of SYSTEM_TABLES) {
       if (existing.has(t.name)) continue;
@@ -358,7 +378,7 @@ export class DuckDBSession implements DestinationSession {
     if (this.#tables) return this.#tables;
     const rows = await this.#rows(
       'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_catalog = $1 AND table_schema = $2 ORDER BY table_name, ordinal_position',
-      [this.#catalog, this.#dataset],
+      [this.#db!.catalog, this.#dataset],
     );
     const tables = new Map<string, ColumnSchema[]>();
     for (const row of rows) {
@@ -373,12 +393,37 @@ export class DuckDBSession implements DestinationSession {
 
   async dropDataset(opts?: Abortable): Promise<void> {
     opts?.signal?.throwIfAborted();
-    await this.#exec(`DROP SCHEMA IF EXISTS ${quoteIdent(this.#catalog)}.${quoteIdent(this.#dataset)} CASCADE`);
+    if (!this.#exists()) return;
+    await this.#ready();
+    await this.#exec(`DROP SCHEMA IF EXISTS ${quoteIdent(this.#db!.catalog)}.${quoteIdent(this.#dataset)} CASCADE`);
     this.#tables = undefined;
   }
 
+  /** Whether there is a database to read: an instance, memory, or a file that exists. */
+  #exists(): boolean {
+    return this.#db !== undefined || this.#config.instance !== undefined || this.#path === ':memory:' || existsSync(this.#path);
+  }
+
+  /** The open database, opened (and a new file created) on first use. */
+  #ready(): Promise<OpenDatabase> {
+    this.#opening ??= openDatabase(this.#config, this.#path, this.#readOnly).then((db) => (this.#db = db));
+    return this.#opening;
+  }
+
+  /** The connection; only called after {@link #ready}. */
+  get #connection(): DuckDBConnection {
+    return this.#db!.connection;
+  }
+
   #q(table: string): string {
-    return qualified(this.#catalog, this.#dataset, table);
+    return qualified(this.#db!.catalog, this.#dataset, table);
+  }
+
+  /** A caller's query (`query`, `queryArrow`). A read-only session runs only statements DuckDB's parser calls SELECT. */
+  async #userQuery(sql: string) {
+    await this.#ready();
+    if (this.#readOnly) await assertSelectOnly(this.#connection, sql, 'duckdb');
+    return this.#read(sql);
   }
 
   async #exec(sql: string, values?: DuckDBValue[]): Promise<void> {
@@ -481,4 +526,26 @@ function plainValue(v: DuckDBValue, type: DataType): unknown {
 /** A SQL string literal (single quotes doubled). */
 function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Open `config.instance` or the file at `path` (read-only: `access_mode = READ_ONLY`, in an instance of
+ * its own) and connect. DuckDB's "could not set lock" becomes a {@link DestinationLockedError}.
+ */
+async function openDatabase(config: DuckDBConfig, path: string, readOnly: boolean): Promise<OpenDatabase> {
+  let instance = config.instance;
+  try {
+    instance ??= await DuckDBInstance.create(path, { ...DUCKDB_INSTANCE_OPTIONS, ...(readOnly && path !== ':memory:' ? { access_mode: 'READ_ONLY' } : {}) });
+    const connection = await instance.connect();
+    const catalog = String((await connection.runAndReadAll('SELECT current_database()')).getRowsJS()[0]![0]);
+    return { instance, owned: config.instance === undefined, connection, catalog };
+  } catch (err) {
+    if (instance && !config.instance) instance.closeSync();
+    const message = (err as Error).message;
+    if (message.includes('Could not set lock on file')) {
+      const pid = /\(PID (\d+)\)/.exec(message)?.[1];
+      throw new DestinationLockedError('duckdb', path, pid === undefined ? 'another process' : `process ${pid}`, { cause: err });
+    }
+    throw new DestinationError('duckdb', `could not open ${path}: ${message}`, { cause: err });
+  }
 }

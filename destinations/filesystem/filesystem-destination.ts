@@ -1,6 +1,7 @@
 import { DATA_TYPES } from '../../src/schema/data-types.js';
 import { defineCapabilities } from '../capabilities.js';
 import type { Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
+import { nativeImport, type Importer } from '../optional-import.js';
 import type { FileStore } from './file-store.js';
 import { DEFAULT_MAX_FILE_BYTES, displayBucketUrl, validateFilesystemConfig, type BucketLocation, type FilesystemConfig } from './filesystem-config.js';
 import { FilesystemSession } from './filesystem-session.js';
@@ -43,8 +44,13 @@ function capabilitiesOf(format: 'parquet' | 'jsonl'): DestinationCapabilities {
  *   s3: { region: 'eu-west-1', accessKeyId: 'AKIA…', secretAccessKey: '…' },
  * });
  * ```
+ *
+ * Parquet is written by DuckDB (a dependency). `s3://` needs `@aws-sdk/client-s3` and
+ * `@aws-sdk/lib-storage` (optional peer dependencies), imported when a session opens, after `config`
+ * was checked here: when they are missing, `open` fails with a `MissingPackageError`. `importer`
+ * replaces `import()` (tests).
  */
-export function filesystem(config: FilesystemConfig): Destination {
+export function filesystem(config: FilesystemConfig, importer: Importer = nativeImport): Destination {
   const location = validateFilesystemConfig(config);
   const format = config.format ?? 'parquet';
   const maxFileBytes = config.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -54,15 +60,15 @@ export function filesystem(config: FilesystemConfig): Destination {
     location: ({ datasetName }) => `${displayBucketUrl(location)}/${datasetName}`,
     async open(ctx: OpenContext, opts): Promise<DestinationSession> {
       opts?.signal?.throwIfAborted();
-      const store = await openStore(location, config);
+      const store = await openStore(location, config, importer);
       return new FilesystemSession(store, ctx, { format, maxFileBytes });
     },
   };
 }
 
-async function openStore(location: BucketLocation, config: FilesystemConfig): Promise<FileStore> {
+async function openStore(location: BucketLocation, config: FilesystemConfig, importer: Importer): Promise<FileStore> {
   if (location.kind === 'local') return new LocalFileStore(location.root);
   // The AWS SDK loads only when an s3:// URL is used.
-  const { S3FileStore } = await import('./s3-file-store.js');
-  return new S3FileStore(location.bucket, location.prefix, config.s3!);
+  const { S3FileStore, loadS3Sdk } = await import('./s3-file-store.js');
+  return new S3FileStore(location.bucket, location.prefix, config.s3!, await loadS3Sdk(importer));
 }

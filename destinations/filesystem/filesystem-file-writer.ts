@@ -1,4 +1,4 @@
-import { List, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, type Data, type DataType as ArrowType } from 'apache-arrow';
+import { List, makeData, RecordBatch, Schema, Struct, type Data, type DataType as ArrowType } from 'apache-arrow';
 import type { DataType } from '../../src/schema/data-types.js';
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
 import { DestinationError } from '../errors.js';
@@ -26,18 +26,6 @@ export function conformBatch(table: string, columns: readonly ColumnSchema[], ba
   });
   const schema = new Schema(fields);
   return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
-}
-
-/**
- * Encode batches (one schema) as a Parquet file, Snappy-compressed: Arrow IPC stream → parquet-wasm
- * `Table.fromIPCStream` → `writeParquet` (measured in `bench/filesystem-write.ts`).
- */
-export async function encodeParquet(batches: readonly RecordBatch[]): Promise<Uint8Array> {
-  const pq = await import('parquet-wasm');
-  const wasmTable = pq.Table.fromIPCStream(tableToIPC(new Table(batches as RecordBatch[]), 'stream'));
-  const props = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.SNAPPY).setCreatedBy('notionflow').build();
-  // writeParquet consumes the table and the properties.
-  return pq.writeParquet(wasmTable, props);
 }
 
 /**

@@ -9,6 +9,7 @@ import { DestinationError } from '../errors.js';
 import type { FileStore } from './file-store.js';
 import { FilesystemLayout as L } from './filesystem-layout.js';
 import { committedLoadIds, readJson, type LoadMarker, type StateFile, type VersionFile } from './filesystem-manifest.js';
+import { assertSelectOnly } from '../duckdb/duckdb-read-only.js';
 import { duckdbColumnType } from '../duckdb/duckdb-type-mapper.js';
 
 /** The system tables the reader rebuilds from the marker, state and schema files. */
@@ -27,6 +28,9 @@ const SYSTEM_TABLES: Readonly<Record<string, readonly (readonly [string, DataTyp
  *
  * S3 objects are downloaded once into a temporary directory (DuckDB's httpfs cannot be installed offline),
  * so querying a large S3 dataset costs its size in local disk.
+ *
+ * Queries are read-only: only what DuckDB's parser calls a SELECT runs (no COPY … TO, no DDL), so a
+ * query can neither write files nor change the views.
  */
 export class FilesystemReader {
   readonly #store: FileStore;
@@ -47,6 +51,7 @@ export class FilesystemReader {
     try {
       const con = await this.#connect();
       await this.#refresh(con, extraTables);
+      await assertSelectOnly(con, sql, 'filesystem');
       this.#log?.(sql);
       const reader = await con.runAndReadAll(sql);
       const rows = reader.getRowObjectsJS().map((row) => {

@@ -1,10 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import type { ColumnSchema, TableSchema } from '../../src/schema/table-schema.js';
 import type { Abortable, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
+import { ParquetWriter } from '../duckdb/duckdb-parquet-writer.js';
 import { DestinationError } from '../errors.js';
 import { inParallel, type FileStore } from './file-store.js';
-import { conformBatch, encodeJsonl, encodeParquet, type FileFormat } from './filesystem-file-writer.js';
+import { conformBatch, encodeJsonl, type FileFormat } from './filesystem-file-writer.js';
 import { FilesystemLayout as L } from './filesystem-layout.js';
 import { committedLoadIds, compareLoadIds, jsonBody, readJson, type LoadMarker, type MarkerFile, type StateFile, type VersionFile } from './filesystem-manifest.js';
 import { FilesystemReader } from './filesystem-reader.js';
@@ -79,6 +83,8 @@ export class FilesystemSession implements DestinationSession {
   /** Arrow bytes held in all open files. */
   #bufferedBytes = 0;
   #reader: FilesystemReader | undefined;
+  /** Parquet files are written by DuckDB into this local directory, then put into the store. */
+  #parquet: { readonly writer: ParquetWriter; readonly dir: string } | undefined;
   #closed = false;
 
   constructor(store: FileStore, ctx: OpenContext, options: FilesystemSessionOptions) {
@@ -242,6 +248,8 @@ export class FilesystemSession implements DestinationSession {
     try {
       if (this.#staged.length > 0) await this.#store.deleteAll(this.#stagingDir).catch(() => undefined);
       await this.#reader?.close();
+      await this.#parquet?.writer.close();
+      if (this.#parquet) await rm(this.#parquet.dir, { recursive: true, force: true });
     } finally {
       await this.#store.close();
     }
@@ -257,11 +265,23 @@ export class FilesystemSession implements DestinationSession {
     const key = `${this.#stagingDir}${table}/${n}.${this.#options.format}`;
     const rows = open.batches.reduce((sum, b) => sum + b.numRows, 0);
     await this.#guard(`could not write a ${this.#options.format} file`, table, undefined, async () => {
-      const body = this.#options.format === 'parquet' ? await encodeParquet(open.batches) : encodeJsonl(open.columns, open.batches);
+      const body = this.#options.format === 'parquet' ? await this.#encodeParquet(n, open) : encodeJsonl(open.columns, open.batches);
       this.#log?.(`put ${key} (${rows} rows, ${body.byteLength} bytes)`);
       await this.#store.put(key, body);
     });
     this.#staged.push({ table, key, n, rows, columns: open.columns });
+  }
+
+  /** One file's batches as Parquet bytes, written by DuckDB to a local file first (so S3 uploads a finished file). */
+  async #encodeParquet(n: number, open: OpenFile): Promise<Uint8Array> {
+    this.#parquet ??= { writer: new ParquetWriter(), dir: await mkdtemp(join(tmpdir(), 'notionflow-parquet-')) };
+    const path = join(this.#parquet.dir, `${n}.parquet`);
+    try {
+      await this.#parquet.writer.write(path, open.columns, open.batches);
+      return await readFile(path);
+    } finally {
+      await rm(path, { force: true });
+    }
   }
 
   /** The data files now in place for every `replace` root of this commit and its descendants. */

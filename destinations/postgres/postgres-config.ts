@@ -1,4 +1,3 @@
-import type { ClientConfig } from 'pg';
 import { ConfigError } from '../../src/errors.js';
 
 /** Connection fields, as an alternative to a connection string. */
@@ -33,9 +32,25 @@ export interface PostgresConfig {
   readonly copyFormat?: 'binary' | 'text';
 }
 
+/**
+ * The options a session passes to `pg.Client` (a subset of pg's `ClientConfig`, declared here so that
+ * the package's types do not need `@types/pg`).
+ */
+export interface PostgresClientOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly database: string;
+  readonly password?: string;
+  readonly ssl?: { readonly rejectUnauthorized: boolean };
+  /** Server settings sent at connection start (`-c TimeZone=UTC`). */
+  readonly options: string;
+  readonly application_name: string;
+}
+
 /** A config checked when the destination is built: pg client options and what `location()` shows. */
 export interface ResolvedPostgresConfig {
-  readonly client: ClientConfig;
+  readonly client: PostgresClientOptions;
   /** `postgresql://user@host:port/database`, never the password. */
   readonly location: string;
   /** The password (if any), so error messages can be scrubbed of it. */

@@ -1,6 +1,7 @@
 import { DATA_TYPES } from '../../src/schema/data-types.js';
 import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
+import { nativeImport, type Importer } from '../optional-import.js';
 import { resolvePostgresConfig, type PostgresConfig } from './postgres-config.js';
 import { PostgresSession } from './postgres-session.js';
 
@@ -19,6 +20,10 @@ export const POSTGRES_CAPABILITIES: DestinationCapabilities = defineCapabilities
  * `COPY … FROM STDIN` (binary by default) into TEMP staging tables and commits data, state and the
  * load row in one transaction.
  *
+ * The driver (`pg` and `pg-copy-streams`, optional peer dependencies) is imported when the first session
+ * opens, after `config` was checked here; when it is not installed, `open` fails with a
+ * `MissingPackageError` saying `npm install pg pg-copy-streams`. `importer` replaces `import()` (tests).
+ *
  * @example
  * ```ts
  * import { postgres } from 'notionflow/destinations/postgres';
@@ -29,15 +34,15 @@ export const POSTGRES_CAPABILITIES: DestinationCapabilities = defineCapabilities
  * await session.close();
  * ```
  */
-export function postgres(config: PostgresConfig): Destination {
+export function postgres(config: PostgresConfig, importer: Importer = nativeImport): Destination {
   const resolved = resolvePostgresConfig(config);
   return {
     name: 'postgres',
     capabilities: POSTGRES_CAPABILITIES,
     location: (ctx) => `${resolved.location} (schema ${ctx.datasetName})`,
-    open: (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
+    open: async (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
       opts?.signal?.throwIfAborted();
-      return PostgresSession.open(resolved, ctx);
+      return PostgresSession.open(resolved, ctx, importer);
     },
   };
 }

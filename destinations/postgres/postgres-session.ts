@@ -1,16 +1,17 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Table, type RecordBatch } from 'apache-arrow';
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import type pg from 'pg';
 import { recordBatchOf } from '../../src/arrow/table-buffer.js';
 import type { DataType } from '../../src/schema/data-types.js';
 import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
 import type { Abortable, DeleteSpec, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
 import { DestinationError } from '../errors.js';
+import { nativeImport, type Importer } from '../optional-import.js';
 import { SCHEMA_ENGINE_VERSION, STATE_ENGINE_VERSION, SYSTEM_TABLES, storedStateOf } from '../system-tables.js';
 import type { ResolvedPostgresConfig } from './postgres-config.js';
 import { copyChunks } from './postgres-copy-encoder.js';
+import { loadPostgresDriver, type PostgresDriver } from './postgres-driver.js';
 import { addColumnSql, addStagingColumnSql, columnList, copyFromSql, createStagingSql, createTableSql, qualified, quoteIdent, stagingName } from './postgres-sql.js';
 import { dataTypeOfPostgresType } from './postgres-type-mapper.js';
 
@@ -30,7 +31,9 @@ const OID = { int8: 20, numeric: 1700, date: 1082, timestamptz: 1184, timestamp:
  */
 export class PostgresSession implements DestinationSession {
   readonly #client: pg.Client;
+  readonly #copyFrom: PostgresDriver['copyFrom'];
   readonly #config: ResolvedPostgresConfig;
+  readonly #readOnly: boolean;
   readonly #dataset: string;
   readonly #log: ((line: string) => void) | undefined;
   /** Columns of the dataset's tables as they are in the database, loaded on first use. */
@@ -41,16 +44,24 @@ export class PostgresSession implements DestinationSession {
   #systemReady = false;
   #closed = false;
 
-  private constructor(client: pg.Client, config: ResolvedPostgresConfig, ctx: OpenContext) {
+  private constructor(client: pg.Client, driver: PostgresDriver, config: ResolvedPostgresConfig, ctx: OpenContext) {
     this.#client = client;
+    this.#copyFrom = driver.copyFrom;
     this.#config = config;
+    this.#readOnly = ctx.readOnly === true;
     this.#dataset = ctx.datasetName;
     this.#log = ctx.log;
   }
 
-  /** Connect for one pipeline run. */
-  static async open(config: ResolvedPostgresConfig, ctx: OpenContext): Promise<PostgresSession> {
-    const client = new pg.Client({ ...config.client, types: { getTypeParser: plainParser as never } });
+  /**
+   * Connect for one pipeline run, importing the driver first (`importer` replaces `import()`; a missing
+   * package is a `MissingPackageError`). A read-only session (`ctx.readOnly`) connects with
+   * `default_transaction_read_only` on and runs each query alone in a `READ ONLY` transaction.
+   */
+  static async open(config: ResolvedPostgresConfig, ctx: OpenContext, importer: Importer = nativeImport): Promise<PostgresSession> {
+    const driver = await loadPostgresDriver(importer);
+    const options = ctx.readOnly ? `${config.client.options} -c default_transaction_read_only=on` : config.client.options;
+    const client = new driver.pg.Client({ ...config.client, options, types: { getTypeParser: plainParser as never } });
     // A connection dropped while idle must not crash the process; the next call fails with a DestinationError.
     client.on('error', () => undefined);
     try {
@@ -62,7 +73,7 @@ export class PostgresSession implements DestinationSession {
         transient: isTransientError(err),
       });
     }
-    return new PostgresSession(client, config, ctx);
+    return new PostgresSession(client, driver, config, ctx);
   }
 
   async readState(pipelineName: string, opts?: Abortable): Promise<StoredState | undefined> {
@@ -134,7 +145,7 @@ export class PostgresSession implements DestinationSession {
     this.#log?.(sql);
     try {
       const chunks = Readable.from(copyChunks(table, staging, batch, this.#config.copyFormat), { objectMode: false });
-      await pipeline(chunks, this.#client.query(copyFrom(sql)), ...(opts?.signal ? [{ signal: opts.signal }] : []));
+      await pipeline(chunks, this.#client.query(this.#copyFrom(sql)), ...(opts?.signal ? [{ signal: opts.signal }] : []));
     } catch (err) {
       throw this.#error(`could not copy a batch into the staging table of "${table}"`, err, table);
     }
@@ -228,13 +239,13 @@ export class PostgresSession implements DestinationSession {
 
   async query(sql: string, opts?: Abortable): Promise<QueryResult> {
     opts?.signal?.throwIfAborted();
-    const result = await this.#read(sql);
+    const result = await this.#userQuery(sql);
     return { columns: result.fields.map((f) => f.name), rows: result.rows.map((row) => plainRow(result.fields, row)) };
   }
 
   async queryArrow(sql: string, opts?: Abortable): Promise<Table> {
     opts?.signal?.throwIfAborted();
-    const result = await this.#read(sql);
+    const result = await this.#userQuery(sql);
     const columns = result.fields.map((f): ColumnSchema => ({ name: f.name, dataType: dataTypeOfOid(f.dataTypeID), nullable: true }));
     const rows = result.rows.map((row) => {
       const out: Record<string, unknown> = {};
@@ -334,11 +345,25 @@ export class PostgresSession implements DestinationSession {
     await this.#client.query(sql, values);
   }
 
+  /**
+   * A caller's query. In a read-only session it runs alone (the extended protocol takes one statement)
+   * inside `BEGIN READ ONLY … ROLLBACK`, so PostgreSQL itself refuses anything that writes.
+   */
+  async #userQuery(sql: string): Promise<pg.QueryArrayResult<unknown[]>> {
+    if (!this.#readOnly) return this.#read(sql);
+    await this.#exec('BEGIN READ ONLY');
+    try {
+      return await this.#read(sql, [], 'extended');
+    } finally {
+      await this.#exec('ROLLBACK').catch(() => undefined);
+    }
+  }
+
   /** Run a query with every value as its text form (parsed by {@link plainRow} / {@link arrowValue}). */
-  async #read(sql: string, values?: unknown[]): Promise<pg.QueryArrayResult<unknown[]>> {
+  async #read(sql: string, values?: unknown[], queryMode?: 'extended'): Promise<pg.QueryArrayResult<unknown[]>> {
     this.#log?.(sql);
     try {
-      return await this.#client.query({ text: sql, values, rowMode: 'array' });
+      return await this.#client.query({ text: sql, values, rowMode: 'array', ...(queryMode ? { queryMode } : {}) });
     } catch (err) {
       throw this.#error('query failed', err);
     }

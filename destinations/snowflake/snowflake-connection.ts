@@ -1,26 +1,24 @@
 import type { Bind, Connection, ConnectionOptions, SnowflakeError } from 'snowflake-sdk';
 import { DestinationError } from '../errors.js';
+import { importOptional, type Importer } from '../optional-import.js';
 import { endpointOf, type SnowflakeConfig } from './snowflake-config.js';
 
 /** The driver module (`snowflake-sdk`'s default export under ESM). */
 type SnowflakeSdk = typeof import('snowflake-sdk');
 
-let sdkPromise: Promise<SnowflakeSdk> | undefined;
-
 /**
- * Import `snowflake-sdk` on first use only (it is an optional peer dependency and costs ~0.6 s to load).
- * The driver probes cloud metadata endpoints (169.254.169.254, metadata.google.internal) when it loads unless
- * `SNOWFLAKE_DISABLE_PLATFORM_DETECTION` is set, so it is set first when the user left it unset. The
- * driver's own log (a `snowflake.log` file in the working directory by default) is turned off.
+ * Import `snowflake-sdk` when a session logs in (it is an optional peer dependency and costs ~0.6 s to
+ * load; Node caches it after the first time); not installed, a `MissingPackageError` saying
+ * `npm install snowflake-sdk`. The driver probes cloud metadata endpoints (169.254.169.254,
+ * metadata.google.internal) when it loads unless `SNOWFLAKE_DISABLE_PLATFORM_DETECTION` is set, so it is
+ * set first when the user left it unset. The driver's own log (a `snowflake.log` file in the working
+ * directory by default) is turned off.
  */
-function loadSdk(): Promise<SnowflakeSdk> {
-  sdkPromise ??= (async () => {
-    process.env['SNOWFLAKE_DISABLE_PLATFORM_DETECTION'] ??= 'true';
-    const sdk = ((await import('snowflake-sdk')) as unknown as { default: SnowflakeSdk }).default;
-    sdk.configure({ logLevel: 'OFF' });
-    return sdk;
-  })();
-  return sdkPromise;
+async function loadSdk(importer?: Importer): Promise<SnowflakeSdk> {
+  process.env['SNOWFLAKE_DISABLE_PLATFORM_DETECTION'] ??= 'true';
+  const [module] = (await importOptional('snowflake', ['snowflake-sdk'], importer)) as [{ default: SnowflakeSdk }];
+  module.default.configure({ logLevel: 'OFF' });
+  return module.default;
 }
 
 /** One statement's result: rows keyed by (upper-case) column name, the column names and their Snowflake types. */
@@ -44,9 +42,9 @@ export class SnowflakeConnection {
     this.#connection = connection;
   }
 
-  /** Log in: password authentication, or key-pair (`SNOWFLAKE_JWT`) when `privateKey` is set. */
-  static async connect(config: SnowflakeConfig): Promise<SnowflakeConnection> {
-    const sdk = await loadSdk();
+  /** Log in: password authentication, or key-pair (`SNOWFLAKE_JWT`) when `privateKey` is set. `importer` replaces `import()` (tests). */
+  static async connect(config: SnowflakeConfig, importer?: Importer): Promise<SnowflakeConnection> {
+    const sdk = await loadSdk(importer);
     const options: ConnectionOptions = {
       ...(config.account !== undefined ? { account: config.account } : {}),
       ...(config.accessUrl !== undefined ? { accessUrl: config.accessUrl } : {}),

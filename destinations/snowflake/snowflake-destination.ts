@@ -1,6 +1,7 @@
 import { DATA_TYPES } from '../../src/schema/data-types.js';
 import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
+import { nativeImport, type Importer } from '../optional-import.js';
 import { endpointOf, validateSnowflakeConfig, type SnowflakeConfig } from './snowflake-config.js';
 import { SnowflakeSession } from './snowflake-session.js';
 
@@ -22,7 +23,8 @@ export const SNOWFLAKE_CAPABILITIES: DestinationCapabilities = defineCapabilitie
 
 /**
  * The Snowflake destination, over the official `snowflake-sdk` driver (an optional peer dependency, loaded
- * on the first `open`). Batches go to a Parquet (or CSV) file, `PUT` to an internal stage and `COPY INTO` a
+ * on the first `open`, after `config` was checked here; missing, `open` fails with a `MissingPackageError`;
+ * `importer` replaces `import()` in tests). Batches go to a Parquet (or CSV) file, `PUT` to an internal stage and `COPY INTO` a
  * staging table; `commit` merges them into the dataset's tables with the state and the load row in one
  * transaction. Names are upper-cased and quoted (see `quoteIdent`): `notion_data.pages` can be queried unquoted.
  *
@@ -35,7 +37,7 @@ export const SNOWFLAKE_CAPABILITIES: DestinationCapabilities = defineCapabilitie
  * await session.close();
  * ```
  */
-export function snowflake(config: SnowflakeConfig): Destination {
+export function snowflake(config: SnowflakeConfig, importer: Importer = nativeImport): Destination {
   const checked = validateSnowflakeConfig(config);
   return {
     name: 'snowflake',
@@ -43,7 +45,7 @@ export function snowflake(config: SnowflakeConfig): Destination {
     location: (ctx) => `${endpointOf(checked)}/${checked.database}/${ctx.datasetName}`,
     open: (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
       opts?.signal?.throwIfAborted();
-      return SnowflakeSession.open(checked, ctx);
+      return SnowflakeSession.open(checked, ctx, importer);
     },
   };
 }

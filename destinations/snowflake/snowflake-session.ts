@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,8 @@ import type { Bind } from 'snowflake-sdk';
 import { DLT_COLUMNS, type ColumnSchema, type TableSchema } from '../../src/schema/table-schema.js';
 import type { Abortable, DeleteSpec, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
 import { DestinationError } from '../errors.js';
+import type { Importer } from '../optional-import.js';
+import { ParquetWriter } from '../duckdb/duckdb-parquet-writer.js';
 import { SCHEMA_ENGINE_VERSION, STATE_ENGINE_VERSION, SYSTEM_TABLES, storedStateOf } from '../system-tables.js';
 import type { SnowflakeConfig } from './snowflake-config.js';
 import { SnowflakeConnection, describe, redact } from './snowflake-connection.js';
@@ -24,7 +26,7 @@ import {
   stagedValue,
   stagingSchemaOf,
 } from './snowflake-sql.js';
-import { encodeStageFile } from './snowflake-stage-file.js';
+import { writeStageFile } from './snowflake-stage-file.js';
 
 
 /** Most values of a `DeleteSpec` bound in one DELETE statement. */
@@ -50,6 +52,9 @@ export class SnowflakeSession implements DestinationSession {
   readonly #staging: string;
   readonly #log: ((line: string) => void) | undefined;
   readonly #tmpDir: string;
+  readonly #readOnly: boolean;
+  /** Writes the Parquet batch files (DuckDB, opened on the first one). */
+  readonly #parquet = new ParquetWriter();
   /** Makes this session's file names unique: COPY skips a file name it already loaded. */
   readonly #filePrefix = randomUUID();
   /** Lower-case column names of the dataset's and staging schema's tables as they are in Snowflake. */
@@ -71,11 +76,12 @@ export class SnowflakeSession implements DestinationSession {
     this.#staging = stagingSchemaOf(ctx.datasetName);
     this.#log = ctx.log;
     this.#tmpDir = tmpDir;
+    this.#readOnly = ctx.readOnly === true;
   }
 
-  /** Log in and prepare a local directory for the batch files. */
-  static async open(config: SnowflakeConfig, ctx: OpenContext): Promise<SnowflakeSession> {
-    const connection = await SnowflakeConnection.connect(config);
+  /** Log in and prepare a local directory for the batch files. `importer` replaces `import()` of the driver (tests). */
+  static async open(config: SnowflakeConfig, ctx: OpenContext, importer?: Importer): Promise<SnowflakeSession> {
+    const connection = await SnowflakeConnection.connect(config, importer);
     try {
       const tmpDir = await mkdtemp(join(tmpdir(), 'notionflow-snowflake-'));
       return new SnowflakeSession(connection, config, ctx, tmpDir);
@@ -126,12 +132,11 @@ export class SnowflakeSession implements DestinationSession {
     const fileName = `${this.#filePrefix}-${table}-${++this.#files}.${format}`;
     const localPath = join(this.#tmpDir, fileName);
     try {
-      const file = await encodeStageFile(batch, this.#seq, format);
+      const columns = await writeStageFile(localPath, batch, this.#seq, format, this.#parquet);
       this.#seq += BigInt(batch.numRows);
-      await writeFile(localPath, file.bytes);
       this.#log?.(`PUT ${fileName} @${qualified(this.#staging, STAGE_NAME)}`);
       await this.#connection.put(localPath, qualified(this.#staging, STAGE_NAME));
-      await this.#exec(copyIntoSql(this.#staging, table, fileName, format, file.columns));
+      await this.#exec(copyIntoSql(this.#staging, table, fileName, format, columns));
     } catch (err) {
       throw this.#error(`could not stage a batch of ${batch.numRows} rows`, err, table);
     } finally {
@@ -219,13 +224,18 @@ export class SnowflakeSession implements DestinationSession {
     this.#staged.clear();
   }
 
+  /**
+   * Run a query. In a read-only session it runs as a derived table, `SELECT * FROM (<sql>)`: Snowflake has
+   * no read-only transaction (and its DDL commits at once), but its parser accepts only a query there, and
+   * the driver sends one statement per request, so DDL and DML are refused by Snowflake itself.
+   */
   async query(sql: string, opts?: Abortable): Promise<QueryResult> {
     opts?.signal?.throwIfAborted();
     let result;
     try {
-      result = await this.#run(sql);
+      result = await this.#run(this.#readOnly ? `SELECT * FROM (\n${sql.trimEnd().replace(/;$/, '')}\n)` : sql);
     } catch (err) {
-      throw this.#error('query failed', err);
+      throw this.#error(this.#readOnly ? 'query failed (read-only: only a single SELECT runs here, as SELECT * FROM (<query>))' : 'query failed', err);
     }
     // Snowflake reports folded (upper-case) names; notionflow's names are lower case.
     const columns = result.columns.map((c) => c.toLowerCase());
@@ -243,6 +253,7 @@ export class SnowflakeSession implements DestinationSession {
     try {
       await this.#connection.destroy();
     } finally {
+      await this.#parquet.close();
       await rm(this.#tmpDir, { recursive: true, force: true });
     }
   }

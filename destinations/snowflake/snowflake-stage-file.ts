@@ -1,36 +1,41 @@
-import { Bool, DateDay, Field, Float64, Int64, List, RecordBatch, Schema, Struct, Table, Timestamp, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Data } from 'apache-arrow';
+import { writeFile } from 'node:fs/promises';
+import { Bool, DateDay, Field, Float64, Int64, List, RecordBatch, Schema, Struct, Timestamp, Utf8, makeData, makeVector, vectorFromArray, type Data } from 'apache-arrow';
+import { dataTypeOfField } from '../../src/arrow/arrow-types.js';
+import type { ColumnSchema } from '../../src/schema/table-schema.js';
+import type { ParquetWriter } from '../duckdb/duckdb-parquet-writer.js';
 import { STAGE_SEQ_COLUMN } from './snowflake-sql.js';
 import type { SnowflakeStageFormat } from './snowflake-config.js';
 
-/** One staged batch as file bytes, and the column names of the file in order (upper case, as in the tables). */
-export interface StageFile {
-  readonly bytes: Uint8Array;
-  readonly columns: readonly string[];
-}
-
 /**
- * Encode a batch as the file `PUT` uploads to the stage: its columns renamed to the upper-case names the
- * tables have (see `quoteIdent`), plus {@link STAGE_SEQ_COLUMN} numbering the rows from `firstSeq`.
+ * Write a batch as the file `PUT` uploads to the stage, at `path`: its columns renamed to the upper-case
+ * names the tables have (see `quoteIdent`), plus {@link STAGE_SEQ_COLUMN} numbering the rows from
+ * `firstSeq`. Returns the file's column names in order.
  *
  * Text lists are staged as their JSON text (`["a",null]`, see `snowflakeStagingType`).
  *
- * - `parquet` (parquet-wasm): the Arrow types carry over (int64, double, boolean, timestamp µs UTC, date32,
- *   JSON as UTF-8 text), so `COPY … MATCH_BY_COLUMN_NAME` needs no format options.
+ * - `parquet` (written by DuckDB, `parquet`): typed columns (int64, double, boolean, timestamp µs UTC,
+ *   date, JSON as UTF-8 text), so `COPY … MATCH_BY_COLUMN_NAME` needs no format options.
  * - `csv`: a header line, then one line per row; strings always quoted (so `""` is the empty string and an
  *   unquoted empty field is NULL), timestamps as `YYYY-MM-DD HH:MM:SS.ffffff+00:00`, dates as `YYYY-MM-DD`.
  */
-export async function encodeStageFile(batch: RecordBatch, firstSeq: bigint, format: SnowflakeStageFormat): Promise<StageFile> {
+export async function writeStageFile(path: string, batch: RecordBatch, firstSeq: bigint, format: SnowflakeStageFormat, parquet: ParquetWriter): Promise<readonly string[]> {
   const columns = [...batch.schema.fields.map((f) => f.name.toUpperCase()), STAGE_SEQ_COLUMN];
   const data = batch.data.children.map((d) => (d.type instanceof List ? listAsJson(d) : d));
-  if (format === 'csv') return { bytes: Buffer.from(toCsv(data, batch.numRows, columns, firstSeq)), columns };
+  if (format === 'csv') {
+    await writeFile(path, toCsv(data, batch.numRows, columns, firstSeq));
+    return columns;
+  }
   const seq = new BigInt64Array(batch.numRows);
   for (let i = 0; i < seq.length; i++) seq[i] = firstSeq + BigInt(i);
-  const fields = [...batch.schema.fields.map((f, i) => new Field(f.name.toUpperCase(), data[i]!.type, true)), new Field(STAGE_SEQ_COLUMN, new Int64(), false)];
+  const schemas: ColumnSchema[] = [
+    ...batch.schema.fields.map((f, i): ColumnSchema => ({ name: columns[i]!, dataType: data[i] === batch.data.children[i] ? dataTypeOfField(f) : 'text', nullable: true })),
+    { name: STAGE_SEQ_COLUMN, dataType: 'bigint', nullable: false },
+  ];
+  const fields = schemas.map((c, i) => new Field(c.name, i < data.length ? data[i]!.type : new Int64(), c.nullable));
   const children = [...data, makeData({ type: new Int64(), length: seq.length, nullCount: 0, data: seq })];
   const renamed = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
-  const parquet = await import('parquet-wasm');
-  const wasmTable = parquet.Table.fromIPCStream(tableToIPC(new Table(renamed), 'stream'));
-  return { bytes: parquet.writeParquet(wasmTable), columns };
+  await parquet.write(path, schemas, [renamed]);
+  return columns;
 }
 
 /** A List<Utf8> column as Utf8 JSON arrays of strings and nulls, null where the list is null. */

@@ -22,6 +22,21 @@ export interface LimiterOptions {
   readonly adaptive?: boolean;
   /** Clock and timers. Default `asyncScheduler` (virtual time under `TestScheduler.run`). */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Called when a wait starts or its end moves (a pause, or requests queued for the budget), and
+   * when the queue is served; for progress displays. `stats.wait` always holds the current wait.
+   */
+  readonly onWait?: (wait: LimiterWait | undefined) => void;
+}
+
+/**
+ * A wait the limiter holds its callers in: `retry-after` while paused by a 429 or 529, `budget` while
+ * requests queue for a token (the budget is spent, or a window of `windowMs` is full).
+ */
+export interface LimiterWait {
+  readonly reason: 'retry-after' | 'budget';
+  /** When the wait ends, in the scheduler's clock (epoch milliseconds under `asyncScheduler`). */
+  readonly untilMs: number;
 }
 
 /** Counters of a {@link Limiter}, a snapshot. */
@@ -32,8 +47,12 @@ export interface LimiterStats {
   readonly waits: number;
   /** Calls to `pause` (one per 429 or 529 seen). */
   readonly pauses: number;
-  /** The current rate in requests per window (lower than the budget after an adaptive decrease). */
+  /** The current rate in requests per window (lower than the budget after an adaptive decrease); `Infinity` without a budget. */
   readonly requestsPerWindow: number;
+  /** Length of the budget's window in milliseconds. */
+  readonly windowMs: number;
+  /** The wait callers are held in now, if any. */
+  readonly wait?: LimiterWait;
 }
 
 /**
@@ -86,19 +105,24 @@ class TokenBucketLimiter implements Limiter {
    * in the previous one.
    */
   readonly #margin: number;
+  readonly #onWait: ((wait: LimiterWait | undefined) => void) | undefined;
   #rate: number;
   #tokens: number;
   #last: number;
   #pausedUntil = -Infinity;
   #lastGrant = -Infinity;
   #timer: Subscription | undefined;
+  #timerDue: number | undefined;
+  /** The wait last told to `onWait`, as `reason@untilMs` ('' for none). */
+  #toldWait = '';
   #draining = false;
   #acquired = 0;
   #waits = 0;
   #pauses = 0;
 
-  constructor(requests: number, windowMs: number, burst: number, adaptive: boolean, scheduler: SchedulerLike) {
+  constructor(requests: number, windowMs: number, burst: number, adaptive: boolean, scheduler: SchedulerLike, onWait?: (wait: LimiterWait | undefined) => void) {
     this.#scheduler = scheduler;
+    this.#onWait = onWait;
     this.#windowMs = windowMs;
     this.#burst = burst;
     this.#baseRate = requests / windowMs;
@@ -113,12 +137,16 @@ class TokenBucketLimiter implements Limiter {
   }
 
   get stats(): LimiterStats {
-    this.#refill(this.#scheduler.now());
+    const now = this.#scheduler.now();
+    this.#refill(now);
+    const wait = this.#wait(now);
     return {
       acquired: this.#acquired,
       waits: this.#waits,
       pauses: this.#pauses,
       requestsPerWindow: this.#rate * this.#windowMs,
+      windowMs: this.#windowMs,
+      ...(wait ? { wait } : {}),
     };
   }
 
@@ -130,7 +158,10 @@ class TokenBucketLimiter implements Limiter {
       return () => {
         const index = this.#queue.indexOf(waiter);
         if (index >= 0) this.#queue.splice(index, 1);
-        if (this.#queue.length === 0) this.#cancelTimer();
+        if (this.#queue.length === 0) {
+          this.#cancelTimer();
+          this.#tellWait(this.#scheduler.now());
+        }
       };
     });
   }
@@ -195,11 +226,30 @@ class TokenBucketLimiter implements Limiter {
               this.#windowFree(now) ? 0 : this.#sent[0]! + this.#windowMs + this.#margin - now,
               Math.ceil(this.#nextPaced() - now - EPSILON),
             );
+      this.#timerDue = now + delay;
       this.#timer = this.#scheduler.schedule(() => {
         this.#timer = undefined;
+        this.#timerDue = undefined;
         this.#drain();
       }, delay);
     }
+    this.#tellWait(now);
+  }
+
+  /** Paused until the server's Retry-After; else queued callers wait for the timer that serves them. */
+  #wait(now: number): LimiterWait | undefined {
+    if (now < this.#pausedUntil) return { reason: 'retry-after', untilMs: this.#pausedUntil };
+    if (this.#queue.length > 0 && this.#timerDue !== undefined) return { reason: 'budget', untilMs: this.#timerDue };
+    return undefined;
+  }
+
+  #tellWait(now: number): void {
+    if (this.#onWait === undefined) return;
+    const wait = this.#wait(now);
+    const key = wait === undefined ? '' : `${wait.reason}@${wait.untilMs}`;
+    if (key === this.#toldWait) return;
+    this.#toldWait = key;
+    this.#onWait(wait);
   }
 
   /**
@@ -219,6 +269,7 @@ class TokenBucketLimiter implements Limiter {
   #cancelTimer(): void {
     this.#timer?.unsubscribe();
     this.#timer = undefined;
+    this.#timerDue = undefined;
   }
 }
 
@@ -246,5 +297,6 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     throw new ConfigError(`limiter.burst must be a number ≥ 1, got ${String(burst)}.`);
   }
   const adaptive = options.adaptive ?? options.requests === undefined;
-  return new TokenBucketLimiter(requests, windowMs, burst, adaptive, options.scheduler ?? asyncScheduler);
+  if (options.onWait !== undefined && typeof options.onWait !== 'function') throw new ConfigError('limiter.onWait must be a function.');
+  return new TokenBucketLimiter(requests, windowMs, burst, adaptive, options.scheduler ?? asyncScheduler, options.onWait);
 }

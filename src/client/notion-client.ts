@@ -1,13 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
 import { got, ReadError, RequestError, TimeoutError, type CancelableRequest, type Got, type Response } from 'got';
-import { asyncScheduler, defer, Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, Observable, tap, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../errors.js';
 import { rateLimit } from '../../operators/rate-limit.js';
 import { retryTransient } from '../../operators/retry-transient.js';
-import { createLimiter, type Limiter } from './limiter.js';
+import { endpointOf } from './endpoint.js';
+import { createLimiter, type Limiter, type LimiterWait } from './limiter.js';
 import { NotionApiError, NotionTransportError, toNotionErrorCode, type TransportFailure } from './notion-errors.js';
-import { createRetryPolicy, type RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
+import { createRetryPolicy, retryCauseOf, type RetryCause, type RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 import type { NotionMethod, NotionQuery, NotionRequest, NotionRequester } from './types.js';
 
 /**
@@ -35,6 +36,8 @@ export function listsTitleOnly(version: NotionVersion): boolean {
 export interface RequestInfo {
   readonly method: NotionMethod;
   readonly path: string;
+  /** The path template with the method, ids left out: `GET /v1/blocks/:id/children` (see {@link endpointOf}). */
+  readonly endpoint: string;
   /** HTTP status, or `undefined` when no response arrived (refused, reset, timeout). */
   readonly status: number | undefined;
   readonly durationMs: number;
@@ -48,6 +51,11 @@ export interface NotionClientOptions {
   readonly apiKey: string;
   /** Where the API lives. Default `https://api.notion.com` (set NOTION_BASE_URL for a fake server or a proxy). */
   readonly baseUrl?: string;
+  /**
+   * Where `baseUrl` came from, named when the server cannot be reached (`NOTION_BASE_URL`, `the --base-url
+   * flag`, a config file). Default `the baseUrl option` (nothing without `baseUrl`: the default URL).
+   */
+  readonly baseUrlOrigin?: string;
   /** Sent as `Notion-Version`. Default `2025-09-03`. */
   readonly notionVersion?: NotionVersion;
   /** Time allowed for one attempt, connection to last byte. Default `60_000` (Notion's own server timeout is 60 s). */
@@ -73,6 +81,23 @@ export interface ClientStats {
   readonly transportErrors: number;
   /** Responses by HTTP status. */
   readonly byStatus: Readonly<Record<number, number>>;
+  /** Attempts answered with a 2xx status and a JSON body. */
+  readonly ok: number;
+  /** Requests given up on (a fatal error, or the last attempt failed), each counted once; the caller may still handle them (a 404 block). */
+  readonly failed: number;
+  /** Attempts by endpoint (`GET /v1/blocks/:id/children`): path templates, never ids. */
+  readonly byEndpoint: Readonly<Record<string, number>>;
+  /** Retries by what caused them (see {@link RetryCause}). */
+  readonly retriesByClass: Readonly<Partial<Record<RetryCause, number>>>;
+  /** Retries that waited for the `Retry-After` of a 429. */
+  readonly rateLimitWaits: number;
+  /**
+   * Time spent waiting for the `Retry-After` of 429s, in milliseconds. Requests in flight together
+   * usually get the same 429: overlapping waits are counted once, so this is wall-clock time.
+   */
+  readonly rateLimitWaitMs: number;
+  /** The wait the client's limiter holds requests in now (a Retry-After pause or the budget), if any. */
+  readonly wait?: LimiterWait;
 }
 
 const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
@@ -99,6 +124,9 @@ export class NotionClient implements NotionRequester {
   /** The retry policy every request of this client follows. */
   readonly retryPolicy: RetryPolicy;
   readonly #apiKey: string;
+  readonly #baseUrlOrigin: string | undefined;
+  /** Whether any response arrived: until one has, a refused connection means a wrong URL and is not retried. */
+  #answered = false;
   readonly #scheduler: SchedulerLike;
   readonly #onRequest: ((info: RequestInfo) => void) | undefined;
   readonly #agents: { readonly http: http.Agent; readonly https: https.Agent };
@@ -107,7 +135,15 @@ export class NotionClient implements NotionRequester {
   #retries = 0;
   #rateLimited = 0;
   #transportErrors = 0;
+  #ok = 0;
+  #failed = 0;
+  #rateLimitWaits = 0;
+  #rateLimitWaitMs = 0;
+  /** End of the latest 429 wait counted into `#rateLimitWaitMs`. */
+  #rateLimitWaitUntil = -Infinity;
   readonly #byStatus: Record<number, number> = {};
+  readonly #byEndpoint: Record<string, number> = {};
+  readonly #retriesByClass: Partial<Record<RetryCause, number>> = {};
 
   /** Prefer {@link createNotionClient}; the options are validated here either way. */
   constructor(options: NotionClientOptions) {
@@ -115,6 +151,7 @@ export class NotionClient implements NotionRequester {
     this.baseUrl = valid.baseUrl;
     this.notionVersion = valid.notionVersion;
     this.#apiKey = options.apiKey;
+    this.#baseUrlOrigin = options.baseUrlOrigin ?? (options.baseUrl === undefined ? undefined : 'the baseUrl option');
     this.#scheduler = options.scheduler ?? asyncScheduler;
     this.#onRequest = options.onRequest;
     this.limiter = options.limiter ?? createLimiter({ scheduler: this.#scheduler });
@@ -140,12 +177,20 @@ export class NotionClient implements NotionRequester {
 
   /** Counters since the client was built. */
   get stats(): ClientStats {
+    const { wait } = this.limiter.stats;
     return {
       requests: this.#requests,
       retries: this.#retries,
       rateLimited: this.#rateLimited,
       transportErrors: this.#transportErrors,
       byStatus: { ...this.#byStatus },
+      ok: this.#ok,
+      failed: this.#failed,
+      byEndpoint: { ...this.#byEndpoint },
+      retriesByClass: { ...this.#retriesByClass },
+      rateLimitWaits: this.#rateLimitWaits,
+      rateLimitWaitMs: this.#rateLimitWaitMs,
+      ...(wait ? { wait } : {}),
     };
   }
 
@@ -163,9 +208,10 @@ export class NotionClient implements NotionRequester {
   request$<T>(request: NotionRequest): Observable<T> {
     return defer(() => {
       let attempt = 0;
+      const endpoint = endpointOf(request.method, request.path);
       const once$ = new Observable<T>((subscriber) => {
         attempt++;
-        const info = { method: request.method, path: request.path, attempt };
+        const info = { method: request.method, path: request.path, endpoint, attempt };
         const started = this.#scheduler.now();
         // got's cancelable promise, not an AbortSignal: a signal per request costs more CPU than the request itself.
         const sent = this.#send(request);
@@ -173,6 +219,7 @@ export class NotionClient implements NotionRequester {
         sent.then(
           (response) => {
             settled = true;
+            this.#answered = true;
             let outcome: { status: number; value: T };
             try {
               outcome = this.#read<T>(request, response);
@@ -181,6 +228,7 @@ export class NotionClient implements NotionRequester {
               if (this.#record({ ...info, status: (error as NotionApiError | NotionTransportError).status, durationMs: this.#scheduler.now() - started }, subscriber)) subscriber.error(error);
               return;
             }
+            this.#ok++;
             if (!this.#record({ ...info, status: outcome.status, durationMs: this.#scheduler.now() - started }, subscriber)) return;
             subscriber.next(outcome.value);
             subscriber.complete();
@@ -203,10 +251,10 @@ export class NotionClient implements NotionRequester {
         retryTransient(this.retryPolicy, {
           scheduler: this.#scheduler,
           limiter: this.limiter,
-          onRetry: () => {
-            this.#retries++;
-          },
+          // Only Notion API and transport errors are retried (RetryPolicy.classify).
+          onRetry: ({ error, delayMs }) => this.#countRetry(retryCauseOf(error as NotionApiError | NotionTransportError), delayMs),
         }),
+        tap({ error: () => void this.#failed++ }),
       );
     });
   }
@@ -217,9 +265,23 @@ export class NotionClient implements NotionRequester {
     this.#agents.https.destroy();
   }
 
+  #countRetry(cause: RetryCause, delayMs: number): void {
+    this.#retries++;
+    this.#retriesByClass[cause] = (this.#retriesByClass[cause] ?? 0) + 1;
+    if (cause !== '429') return;
+    this.#rateLimitWaits++;
+    const now = this.#scheduler.now();
+    const until = now + delayMs;
+    if (until > this.#rateLimitWaitUntil) {
+      this.#rateLimitWaitMs += until - Math.max(now, this.#rateLimitWaitUntil);
+      this.#rateLimitWaitUntil = until;
+    }
+  }
+
   /** Counts one attempt and tells `onRequest`; false when `onRequest` threw (the error went downstream). */
   #record(info: RequestInfo, subscriber: { error(error: unknown): void }): boolean {
     this.#requests++;
+    this.#byEndpoint[info.endpoint] = (this.#byEndpoint[info.endpoint] ?? 0) + 1;
     if (info.status !== undefined) {
       this.#byStatus[info.status] = (this.#byStatus[info.status] ?? 0) + 1;
       if (info.status === 429) this.#rateLimited++;
@@ -276,7 +338,11 @@ export class NotionClient implements NotionRequester {
     });
   }
 
-  /** Maps a got error to a transport error holding only its code and message (no options, no headers). */
+  /**
+   * Maps a got error to a transport error holding only its code and message (no options, no headers).
+   * A server unreachable before any response arrived is a wrong URL, not a blip: not retried, so the load
+   * fails at once naming the URL and where it came from.
+   */
   #transportError(error: unknown, method: NotionMethod, path: string): NotionTransportError {
     const systemCode = error instanceof RequestError ? error.code : undefined;
     let failure: TransportFailure = 'reset';
@@ -284,7 +350,16 @@ export class NotionClient implements NotionRequester {
     else if (error instanceof ReadError) failure = 'truncated';
     else if (systemCode !== undefined && UNREACHABLE_CODES.has(systemCode)) failure = 'unreachable';
     const detail = this.#scrub(error instanceof Error ? error.message : String(error));
-    return new NotionTransportError({ failure, method, path, detail, systemCode });
+    return new NotionTransportError({
+      failure,
+      method,
+      path,
+      detail,
+      systemCode,
+      baseUrl: this.baseUrl,
+      baseUrlOrigin: this.#baseUrlOrigin,
+      ...(failure === 'unreachable' && !this.#answered ? { transient: false } : {}),
+    });
   }
 
   /** Defence in depth: no text from elsewhere may carry the token into an error. */

@@ -165,12 +165,23 @@ export interface NotionTransportErrorInit {
   readonly systemCode?: string | undefined;
   /** The HTTP status, when a response arrived but its body was unusable. */
   readonly status?: number | undefined;
+  /** The API's base URL the request went to, named in the message. */
+  readonly baseUrl?: string | undefined;
+  /** Where {@link baseUrl} came from (`NOTION_BASE_URL`, `the --base-url flag`, …), named in the message; undefined for the default. */
+  readonly baseUrlOrigin?: string | undefined;
+  /**
+   * Whether retrying may help. Default true, except for an unknown host (`ENOTFOUND`): DNS answered that
+   * the name does not exist, which a retry will not change.
+   */
+  readonly transient?: boolean | undefined;
 }
 
 /**
  * The request got no usable answer: connection refused or DNS failure, a reset, a timeout, or a body
- * that was cut short or was not JSON. Always transient. Its `cause` is a plain error holding only the
- * system code and message, never got's request options (which hold the Authorization header).
+ * that was cut short or was not JSON. Transient unless the host is unknown or the client says otherwise
+ * (a server that refuses the very first connection is a wrong URL, not a blip). Its `cause` is a plain
+ * error holding only the system code and message, never got's request options (which hold the
+ * Authorization header).
  */
 export class NotionTransportError extends NotionflowError {
   readonly failure: TransportFailure;
@@ -181,7 +192,7 @@ export class NotionTransportError extends NotionflowError {
 
   constructor(init: NotionTransportErrorInit) {
     const cause = Object.assign(new Error(init.detail), init.systemCode === undefined ? {} : { code: init.systemCode });
-    super('notion_transport_error', transportMessage(init), { transient: true, cause });
+    super('notion_transport_error', transportMessage(init), { transient: init.transient ?? init.systemCode !== 'ENOTFOUND', cause });
     this.name = 'NotionTransportError';
     this.failure = init.failure;
     this.method = init.method;
@@ -194,8 +205,13 @@ export class NotionTransportError extends NotionflowError {
 function transportMessage(init: NotionTransportErrorInit): string {
   const where = `on ${init.method} ${init.path} (${init.detail})`;
   switch (init.failure) {
-    case 'unreachable':
-      return `Notion API server unreachable ${where}. Check NOTION_BASE_URL, and the network or proxy.`;
+    case 'unreachable': {
+      if (init.baseUrl === undefined) return `Notion API server unreachable ${where}. Check NOTION_BASE_URL, and the network or proxy.`;
+      const origin = init.baseUrlOrigin;
+      const unknownHost = init.systemCode === 'ENOTFOUND' ? ': unknown host' : '';
+      const advice = origin === undefined ? 'Check the network or proxy, or set NOTION_BASE_URL' : `Check ${origin}, and the network or proxy`;
+      return `Notion API server unreachable at ${init.baseUrl} (${origin === undefined ? 'the default' : `from ${origin}`})${unknownHost} ${where}. ${advice}.`;
+    }
     case 'reset':
       return `Connection to the Notion API was reset ${where}. Transient (retried); if it persists, check the network or proxy.`;
     case 'timeout':

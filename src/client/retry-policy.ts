@@ -1,13 +1,33 @@
 import { ConfigError } from '../errors.js';
-import { NotionApiError, NotionTransportError } from './notion-errors.js';
+import { NotionApiError, NotionTransportError, type TransportFailure } from './notion-errors.js';
 
 /**
  * How an error is retried: `retry-after` waits the server's `Retry-After` (429, 529) and pauses the
  * shared limiter; `backoff` waits an exponential delay with full jitter (5xx, 409, resets, timeouts,
- * truncated bodies); `fatal` fails at once (400, 401, 403, 404, blocked integrations, anything that is
- * not a Notion error).
+ * truncated bodies); `fatal` fails at once (400, 401, 403, 404, blocked integrations, an unknown host, a
+ * server that refused the first connection, anything that is not a Notion error).
  */
 export type RetryClass = 'retry-after' | 'backoff' | 'fatal';
+
+/**
+ * What a retry was for, as run traces count them: the status of a retried answer (`429` and `529`
+ * wait for `Retry-After`, `409` conflicts, `5xx` other server faults) or the transport failure
+ * (`reset`, `timeout`, `truncated`, `invalid_body`, `unreachable`).
+ */
+export type RetryCause = '429' | '529' | '409' | '5xx' | TransportFailure;
+
+/**
+ * The {@link RetryCause} of an error the policy retries (only Notion API and transport errors are retried).
+ *
+ * @example
+ * ```ts
+ * retryCauseOf(new NotionTransportError({ failure: 'timeout', method: 'GET', path: '/v1/users', detail: 'ETIMEDOUT' })); // 'timeout'
+ * ```
+ */
+export function retryCauseOf(error: NotionApiError | NotionTransportError): RetryCause {
+  if (error instanceof NotionTransportError) return error.failure;
+  return error.status === 429 || error.status === 529 || error.status === 409 ? (String(error.status) as RetryCause) : '5xx';
+}
 
 /** Options of {@link createRetryPolicy}. */
 export interface RetryPolicyOptions {
@@ -57,7 +77,7 @@ export function createRetryPolicy(options: RetryPolicyOptions = {}): RetryPolicy
   }
 
   const classify = (error: unknown): RetryClass => {
-    if (error instanceof NotionTransportError) return 'backoff';
+    if (error instanceof NotionTransportError) return error.transient ? 'backoff' : 'fatal';
     if (!(error instanceof NotionApiError) || !error.transient) return 'fatal';
     return error.status === 429 || error.status === 529 ? 'retry-after' : 'backoff';
   };

@@ -65,6 +65,23 @@ export class ResolvedConfig {
     return n;
   }
 
+  /** A boolean setting (`true`/`false`, or the strings `true`, `false`, `1`, `0` from the environment), or `fallback`. */
+  boolean(paths: string | string[], fallback?: boolean): boolean | undefined {
+    const v = this.get(...(Array.isArray(paths) ? paths : [paths]));
+    if (v === undefined) return fallback;
+    if (v === true || v === 'true' || v === '1') return true;
+    if (v === false || v === 'false' || v === '0') return false;
+    throw new ConfigError(`Setting ${String(paths)} must be true or false, got "${String(v)}".`);
+  }
+
+  /** The name of the layer the value of `path` comes from (`flags`, `environment`, `.notionflow/config.toml`, …), or undefined when unset. */
+  origin(path: string): string | undefined {
+    return this.layers.find((layer) => {
+      const v = lookup(layer.values, path);
+      return v !== undefined && v !== '';
+    })?.name;
+  }
+
   /** A secret setting (wrapped so it never prints). */
   secret(...paths: string[]): Secret | undefined {
     const v = this.get(...paths);

@@ -5,7 +5,8 @@ import { quoteIdentifier } from '../schema/naming.js';
 
 /**
  * Read access to what a pipeline loaded: `table(name)` for one table, `sql()` for anything else.
- * Each call opens a short read session and closes it, so it never holds the destination open.
+ * Each call opens a short read-only session (`OpenContext.readOnly`) and closes it, so it never holds
+ * the destination open and never changes it: `sql('drop table …')` fails and the table stays.
  *
  * @example
  * ```ts
@@ -34,7 +35,10 @@ export class Dataset {
     return new Relation(this, `select * from ${quoteIdentifier(this.datasetName)}.${quoteIdentifier(name)}`);
   }
 
-  /** Run a read-only SQL query; rows come back as plain objects. */
+  /**
+   * Run a read-only SQL query; rows come back as plain objects. Anything but a read is refused by the
+   * destination (a `DestinationError`); a pipeline never loaded is a `PipelineNotFoundError`.
+   */
   async sql(query: string): Promise<Record<string, unknown>[]> {
     return (await this.query(query)).rows as Record<string, unknown>[];
   }
@@ -53,7 +57,7 @@ export class Dataset {
   }
 
   async #withSession<T>(fn: (s: DestinationSession) => Promise<T>): Promise<T> {
-    const session = await this.#destination.open({ pipelineName: this.#pipelineName, datasetName: this.datasetName });
+    const session = await this.#destination.open({ pipelineName: this.#pipelineName, datasetName: this.datasetName, readOnly: true });
     try {
       return await fn(session);
     } finally {

@@ -1,4 +1,5 @@
 import type { SourceReport } from '../resources/resource.js';
+import type { RunTrace } from './progress.js';
 
 /** What a run loaded, printed like dlt's load info. */
 export interface LoadInfo {
@@ -18,6 +19,8 @@ export interface LoadInfo {
   readonly failedJobs: readonly string[];
   /** What the source reports: unreachable objects, notes, request counts. */
   readonly source: SourceReport;
+  /** The run's trace (steps, requests by endpoint, retries, waits), as saved to `traceFile(pipelineName)`. */
+  readonly trace: RunTrace;
 }
 
 /** The dlt-style summary of a load, one fact per line. */

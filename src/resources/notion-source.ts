@@ -9,6 +9,7 @@ import { ContentCollector, PAGE_CONTENT_TABLE } from '../notion/page-content.js'
 import { PROPERTY_MAPPING_TABLE, TypedTables, containerOf } from '../notion/typed-tables.js';
 import type { ResourcePage } from '../records.js';
 import { detectDeletes } from './detect-deletes.js';
+import { ExtractProgress } from './extract-progress.js';
 import { queryAllRows, restartingListing } from './listings.js';
 import { IncrementalState, readNotionState } from './notion-state.js';
 import type { Checkpoint, ExtractContext, ResourceDef, Source, SourceReport } from './resource.js';
@@ -69,6 +70,7 @@ export function notionSource(options: NotionSourceOptions): Source {
   let unreachableCount = 0;
   const notes: string[] = [];
   let client: NotionClient | undefined;
+  let progress: ExtractProgress | undefined;
 
   const report = (id: string, reason: string, pageId?: string): void => {
     unreachableCount++;
@@ -76,12 +78,15 @@ export function notionSource(options: NotionSourceOptions): Source {
   };
 
   const makeClient = (context: ExtractContext): NotionClient => {
-    const limiter = options.rateLimit === false ? createLimiter({ requests: Infinity }) : createLimiter(options.rateLimit ?? {});
+    const onProgress = (): void => context.onProgress?.();
+    const limiter = createLimiter({ ...(options.rateLimit === false ? { requests: Infinity } : options.rateLimit), onWait: onProgress });
     return createNotionClient({
       apiKey: options.apiKey,
+      onRequest: onProgress,
       notionVersion: version,
       limiter: context.ready ? gated(limiter, context.ready) : limiter,
-      ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
+      ...(settings.baseUrl !== undefined ? { baseUrl: settings.baseUrl } : {}),
+      ...(settings.baseUrlOrigin !== undefined ? { baseUrlOrigin: settings.baseUrlOrigin } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.retry !== undefined ? { retry: options.retry } : {}),
     });
@@ -90,6 +95,11 @@ export function notionSource(options: NotionSourceOptions): Source {
   const extract = (context: ExtractContext = {}): Observable<ResourcePage | Checkpoint> =>
     defer(() => {
       const c = (client = makeClient(context));
+      const counts = (progress = new ExtractProgress(() => context.onProgress?.(), {
+        blocks: settings.blocks,
+        comments: settings.comments !== 'none',
+        estimate: !settings.detectDeletes,
+      }));
       const prev = context.fullRefresh ? undefined : readNotionState(context.state, version);
       const incremental = new IncrementalState(prev, { ...settings, runStartedAt: new Date().toISOString() });
       notes.length = 0;
@@ -143,9 +153,11 @@ export function notionSource(options: NotionSourceOptions): Source {
           return queryAllRows(lister, version, container.id, incremental.rowFilter(container.id, newTyped(container.id)), propertyIds).pipe(
             tap((response) => {
               for (const row of response.results) incremental.noteRow(container.id, row);
+              counts.rowsListed(response.results.length);
             }),
           );
         }, 2),
+        tap({ complete: () => counts.rowListingsDone() }),
       );
 
       // Pages: search, newest first, until past the cursor (the boundary minute is read again). Under
@@ -186,8 +198,10 @@ export function notionSource(options: NotionSourceOptions): Source {
         tap((items) => {
           if (typed) untyped += items.filter((p) => containerOf(p) !== undefined && typed.tableOf(p) === undefined).length;
           pending.next(pending.value + items.length);
+          counts.listed(items.length);
         }),
         mergeMap((items) => from(items)),
+        tap({ complete: () => counts.listingsDone() }),
       );
 
       const walkBlocks = expandBlocks((id) => blockChildren(c, id) as Observable<ListResponse<BlockRecord>>, {
@@ -226,7 +240,12 @@ export function notionSource(options: NotionSourceOptions): Source {
             },
             pages,
           );
-          return unit.pipe(finalize(() => pending.next(pending.value - pages.length)));
+          return unit.pipe(
+            finalize(() => {
+              pending.next(pending.value - pages.length);
+              counts.pagesDone(pages.length);
+            }),
+          );
         }),
       );
 
@@ -251,9 +270,10 @@ export function notionSource(options: NotionSourceOptions): Source {
           notes.push(`block trees: ${treesFetched} fetched, ${Math.max(0, incremental.trees.size - treesFetched)} unchanged`);
           if (typed) notes.push(`typed tables: ${typed.tables.length === 0 ? 'none' : typed.tables.join(', ')}`);
           if (untyped > 0) notes.push(`typed tables: ${untyped} row(s) of data sources that search did not list have no typed row`);
+          counts.finished();
           return from<(ResourcePage | Checkpoint)[]>([...(typed ? mappingPage(typed) : []), { kind: 'flush', state: snapshot(true) }]);
         }),
-      );
+      ).pipe(tap((item) => counts.emitted(item)));
     });
 
   const users = (c: NotionClient): Observable<ResourcePage> =>
@@ -286,7 +306,9 @@ export function notionSource(options: NotionSourceOptions): Source {
       unreachable: [...unreachable],
       notes: unreachableCount > unreachable.length ? [...notes, `unreachable objects: ${unreachableCount} (first ${MAX_REPORTED} listed)`] : [...notes],
       requests: client ? { ...client.stats.byStatus, total: client.stats.requests, retries: client.stats.retries } : {},
+      ...(client && progress ? { progress: progress.snapshot(client) } : {}),
     }),
+    redact: (text) => (options.apiKey.length > 0 ? text.replaceAll(options.apiKey, '[redacted]') : text),
     close: async () => client?.close(),
   };
 }

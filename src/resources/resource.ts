@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { ClientStats } from '../client/notion-client.js';
 import type { DeleteSpec } from '../../destinations/destination.js';
 import type { FlushSignal } from '../../operators/to-record-batches.js';
 import type { ResourcePage } from '../records.js';
@@ -26,6 +27,30 @@ export interface SourceReport {
   readonly notes: readonly string[];
   /** HTTP requests made, by outcome. */
   readonly requests: Readonly<Record<string, number>>;
+  /**
+   * Live figures of the extraction under way (the last one's, once it ended), for progress displays
+   * and the run trace. Sources that keep none leave it out.
+   */
+  readonly progress?: SourceProgress;
+}
+
+/** How far one resource is: objects done, and how many there are in all once a listing has said so. */
+export interface ResourceProgress {
+  readonly done: number;
+  /** Undefined while unknown (a listing still running): never a guess. */
+  readonly known?: number;
+}
+
+/** What a source tells the pipeline about an extraction while it runs (see {@link ExtractContext.onProgress}). */
+export interface SourceProgress {
+  /** By resource: for the Notion source `pages`, `rows`, `blocks` and `comments`. */
+  readonly resources: Readonly<Record<string, ResourceProgress>>;
+  /** The requests sent so far, with the wait the client is in. */
+  readonly requests: ClientStats;
+  /** Requests still to send, when the source can tell (the Notion source: once every listing is done). */
+  readonly remainingRequests?: number;
+  /** The request budget now (requests per window; `Infinity` without one), for an ETA. */
+  readonly budget?: { readonly requests: number; readonly windowMs: number };
 }
 
 /**
@@ -51,6 +76,12 @@ export interface ExtractContext {
    * destination slows extraction down (backpressure) instead of growing a queue.
    */
   readonly ready?: () => Observable<void>;
+  /**
+   * Called whenever the figures of {@link SourceReport.progress} change: a request answered, a wait
+   * started or ended, objects listed or emitted. It only signals; the pipeline reads `report()` at
+   * most every 250 ms. Must not throw.
+   */
+  readonly onProgress?: () => void;
 }
 
 /**
@@ -62,5 +93,10 @@ export interface Source {
   readonly resources: readonly ResourceDef[];
   extract(context?: ExtractContext): Observable<ResourcePage | Checkpoint>;
   report(): SourceReport;
+  /**
+   * Removes the source's secrets (its token) from `text`: the pipeline passes every error message it
+   * keeps (the run trace) through it. Optional; the pipeline also removes what looks like a credential.
+   */
+  redact?(text: string): string;
   close(): Promise<void>;
 }

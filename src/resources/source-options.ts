@@ -17,8 +17,17 @@ export type TablesMode = 'all' | 'typed' | 'raw';
 export interface NotionSourceOptions {
   /** Integration token (`NOTION_API_KEY`). Never logged, printed or stored. */
   readonly apiKey: string;
-  /** Default `https://api.notion.com`; any Notion-compatible server works. */
+  /**
+   * Where the API lives; any Notion-compatible server works. Default: the `NOTION_BASE_URL` environment
+   * variable when it is set (as the CLI reads it), else `https://api.notion.com`.
+   */
   readonly baseUrl?: string;
+  /**
+   * Where `baseUrl` came from, named when the server cannot be reached (tools that pass a URL from a
+   * flag or a config file say so: `the --base-url flag`). Default `notionSource({ baseUrl })`, or
+   * `NOTION_BASE_URL` when the URL came from there.
+   */
+  readonly baseUrlOrigin?: string;
   /**
    * Default `2025-09-03` (data sources). `2022-06-28` (databases), `2026-03-11` and `2026-12-01` are
    * supported too; under 2026-12-01 every query lists the data source's property ids in
@@ -72,6 +81,10 @@ export interface NotionSourceOptions {
 /** {@link NotionSourceOptions} checked, with every default filled in. */
 export interface SourceSettings {
   readonly version: NotionVersion;
+  /** `baseUrl`, else `NOTION_BASE_URL`; undefined for the client's default. */
+  readonly baseUrl: string | undefined;
+  /** Where {@link baseUrl} came from; undefined for the default. */
+  readonly baseUrlOrigin: string | undefined;
   /** `data_sources` or `databases`. */
   readonly containerTable: string;
   /** What search calls the containers: `data_source` or `database`. */
@@ -92,8 +105,11 @@ export interface SourceSettings {
   readonly detectDeletes: boolean;
 }
 
-/** Check the options of `notionSource` (a bad one is a `ConfigError` naming it and the fix) and fill in the defaults. */
-export function resolveSourceOptions(options: NotionSourceOptions): SourceSettings {
+/**
+ * Check the options of `notionSource` (a bad one is a `ConfigError` naming it and the fix) and fill in the
+ * defaults; `env` (default `process.env`) supplies `NOTION_BASE_URL`.
+ */
+export function resolveSourceOptions(options: NotionSourceOptions, env: NodeJS.ProcessEnv = process.env): SourceSettings {
   const version = options.notionVersion ?? '2025-09-03';
   if (!NOTION_VERSIONS.includes(version)) {
     throw new ConfigError(`Unknown Notion API version "${String(version)}": use one of ${NOTION_VERSIONS.join(', ')}.`);
@@ -107,8 +123,13 @@ export function resolveSourceOptions(options: NotionSourceOptions): SourceSettin
   }
   if (!blocks && comments === 'all') throw new ConfigError('Inline comments are read per block, which blocks: false skips: set comments to "pages" or "none".');
   const dataSources = hasDataSources(version);
+  // An explicit option wins over the environment; an empty variable counts as unset.
+  const envUrl = env['NOTION_BASE_URL'] || undefined;
+  const baseUrl = options.baseUrl ?? envUrl;
   return {
     version,
+    baseUrl,
+    baseUrlOrigin: options.baseUrl !== undefined ? (options.baseUrlOrigin ?? 'notionSource({ baseUrl })') : envUrl !== undefined ? 'NOTION_BASE_URL' : undefined,
     containerTable: dataSources ? 'data_sources' : 'databases',
     containerObject: dataSources ? 'data_source' : 'database',
     comments,

@@ -136,7 +136,7 @@ describe('NotionClient against a local HTTP server', () => {
     expect(request!.headers['content-type']).toBeUndefined();
     expect(client.notionVersion).toBe('2025-09-03');
     expect(client.baseUrl).toBe(server.url);
-    expect(infos).toEqual([{ method: 'GET', path: '/v1/users/me', status: 200, durationMs: expect.any(Number), attempt: 1 }]);
+    expect(infos).toEqual([{ method: 'GET', path: '/v1/users/me', endpoint: 'GET /v1/users/me', status: 200, durationMs: expect.any(Number), attempt: 1 }]);
   });
 
   it('sends the configured API version', async () => {
@@ -229,7 +229,20 @@ describe('NotionClient against a local HTTP server', () => {
     server.reply(notionError(503, 'service_unavailable', 'Try again'), ok({ id: 'p1' }));
     const page = await firstValueFrom(client.request$<{ id: string }>({ method: 'POST', path: '/v1/data_sources/d1/query', body: {} }));
     expect(page.id).toBe('p1');
-    expect(client.stats).toEqual({ requests: 2, retries: 1, rateLimited: 0, transportErrors: 0, byStatus: { 200: 1, 503: 1 } });
+    expect(client.stats).toEqual({
+      requests: 2,
+      retries: 1,
+      rateLimited: 0,
+      transportErrors: 0,
+      byStatus: { 200: 1, 503: 1 },
+      ok: 1,
+      failed: 0,
+      byEndpoint: { 'POST /v1/data_sources/:id/query': 2 },
+      retriesByClass: { '5xx': 1 },
+      rateLimitWaits: 0,
+      rateLimitWaitMs: 0,
+    });
+    expect(infos.map((i) => i.endpoint)).toEqual(['POST /v1/data_sources/:id/query', 'POST /v1/data_sources/:id/query']);
     expect(infos.map((i) => [i.status, i.attempt])).toEqual([
       [503, 1],
       [200, 2],
@@ -244,7 +257,7 @@ describe('NotionClient against a local HTTP server', () => {
     }, ok({ id: 'u1' }));
     const user = await firstValueFrom(client.request$<{ id: string }>({ method: 'GET', path: '/v1/users/u1' }));
     expect(user.id).toBe('u1');
-    expect(client.stats).toMatchObject({ requests: 2, retries: 1, transportErrors: 1 });
+    expect(client.stats).toMatchObject({ requests: 2, retries: 1, transportErrors: 1, retriesByClass: { truncated: 1 } });
   });
 
   it('retries a 200 whose body is not JSON and then succeeds', async () => {
@@ -254,7 +267,7 @@ describe('NotionClient against a local HTTP server', () => {
     }, ok({ id: 'u1' }));
     const user = await firstValueFrom(client.request$<{ id: string }>({ method: 'GET', path: '/v1/users/u1' }));
     expect(user.id).toBe('u1');
-    expect(client.stats).toMatchObject({ requests: 2, retries: 1, transportErrors: 1, byStatus: { 200: 2 } });
+    expect(client.stats).toMatchObject({ requests: 2, retries: 1, transportErrors: 1, byStatus: { 200: 2 }, ok: 1, retriesByClass: { invalid_body: 1 } });
   });
 
   it('retries a connection reset and then succeeds', async () => {
@@ -262,6 +275,7 @@ describe('NotionClient against a local HTTP server', () => {
     const user = await firstValueFrom(client.request$<{ id: string }>({ method: 'GET', path: '/v1/users/u1' }));
     expect(user.id).toBe('u1');
     expect(infos.map((i) => i.status)).toEqual([undefined, 200]);
+    expect(client.stats.retriesByClass).toEqual({ reset: 1 });
   });
 
   it('honours a 429 Retry-After: pauses the shared limiter, then succeeds', async () => {
@@ -275,7 +289,32 @@ describe('NotionClient against a local HTTP server', () => {
     limited.close();
     expect(user.id).toBe('u1');
     expect(limiter.stats.pauses).toBe(1);
-    expect(limited.stats).toMatchObject({ requests: 2, retries: 1, rateLimited: 1, byStatus: { 429: 1, 200: 1 } });
+    expect(limited.stats).toMatchObject({ requests: 2, retries: 1, rateLimited: 1, byStatus: { 429: 1, 200: 1 }, retriesByClass: { '429': 1 }, rateLimitWaits: 1, rateLimitWaitMs: 0 });
+  });
+
+  it('counts the Retry-After waits of 429s in flight together once (wall-clock time), and each later one again', async () => {
+    const limiter = createLimiter({ requests: Infinity });
+    const limited = makeClient({ limiter });
+    const limitedReply = notionError(429, 'rate_limited', 'You have been rate limited.', {}, { 'retry-after': '0.2' });
+    // The two 429s go out together, once both requests are in: their 200 ms waits overlap.
+    const held: (() => void)[] = [];
+    const together: Handler = (req, res) => {
+      held.push(() => limitedReply(req, res));
+      if (held.length === 2) for (const reply of held) reply();
+    };
+    server.reply(together, together, ok({ id: 'a' }), ok({ id: 'b' }));
+    const pair = await Promise.all(['/v1/users/a', '/v1/users/b'].map((path) => firstValueFrom(limited.request$<{ id: string }>({ method: 'GET', path }))));
+    expect(pair.map((u) => u.id).sort()).toEqual(['a', 'b']);
+    const overlapping = limited.stats.rateLimitWaitMs;
+    expect(limited.stats.rateLimitWaits).toBe(2);
+    expect(overlapping).toBeGreaterThanOrEqual(200);
+    expect(overlapping).toBeLessThan(400);
+    // A later 429 waits on its own: its 200 ms add up.
+    server.reply(limitedReply, ok({ id: 'c' }));
+    await firstValueFrom(limited.request$({ method: 'GET', path: '/v1/users/c' }));
+    limited.close();
+    expect(limited.stats).toMatchObject({ rateLimitWaits: 3, retriesByClass: { '429': 3 }, byEndpoint: { 'GET /v1/users/:id': 6 } });
+    expect(limited.stats.rateLimitWaitMs).toBe(overlapping + 200);
   });
 
   it('reads Retry-After in seconds and says to lower the rate budget', async () => {
@@ -301,23 +340,51 @@ describe('NotionClient against a local HTTP server', () => {
     bounded.close();
     expect(error).toMatchObject({ status: 502, notionCode: 'bad_gateway' });
     expect(server.received).toHaveLength(3);
+    expect(bounded.stats).toMatchObject({ requests: 3, ok: 0, failed: 1, retriesByClass: { '5xx': 2 } });
   });
 
-  it('reports an unreachable server as a NotionTransportError that says to check NOTION_BASE_URL', async () => {
+  it('fails at once when the server refuses the first connection, naming the URL and where it came from', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const unreachable = makeClient({ baseUrl: `http://127.0.0.1:${port}`, retry: { maxAttempts: 2, baseMs: 1 } });
+    const unreachable = makeClient({ baseUrl: `http://127.0.0.1:${port}`, baseUrlOrigin: 'NOTION_BASE_URL', retry: { maxAttempts: 8, baseMs: 1000 } });
+    const started = Date.now();
     const error = await failure(firstValueFrom(unreachable.request$({ method: 'GET', path: '/v1/users' })));
     unreachable.close();
+    expect(Date.now() - started).toBeLessThan(3000);
     expect(error).toBeInstanceOf(NotionTransportError);
-    expect(error).toMatchObject({ code: 'notion_transport_error', failure: 'unreachable', systemCode: 'ECONNREFUSED', transient: true });
+    expect(error).toMatchObject({ code: 'notion_transport_error', failure: 'unreachable', systemCode: 'ECONNREFUSED', transient: false });
+    expect((error as Error).message).toContain(`unreachable at http://127.0.0.1:${port} (from NOTION_BASE_URL)`);
     expect((error as Error).message).toContain('Check NOTION_BASE_URL');
-    expect(infos.map((i) => [i.status, i.attempt])).toEqual([
-      [undefined, 1],
-      [undefined, 2],
+    expect(infos.map((i) => [i.status, i.attempt])).toEqual([[undefined, 1]]);
+  });
+
+  it('retries a refused connection once the server has answered: a restart mid-load is a blip', async () => {
+    const flaky = makeClient({ retry: { maxAttempts: 2, baseMs: 1 } });
+    server.reply(ok({ id: 'u1' }));
+    await firstValueFrom(flaky.request$({ method: 'GET', path: '/v1/users/u1' }));
+    await server.stop();
+    const error = await failure(firstValueFrom(flaky.request$({ method: 'GET', path: '/v1/users/u2' })));
+    flaky.close();
+    await server.start();
+    expect(error).toMatchObject({ failure: 'unreachable', systemCode: 'ECONNREFUSED', transient: true });
+    expect(infos.map((i) => [i.path, i.attempt])).toEqual([
+      ['/v1/users/u1', 1],
+      ['/v1/users/u2', 1],
+      ['/v1/users/u2', 2],
     ]);
+  });
+
+  it('does not retry an unknown host (ENOTFOUND) and says so within 3 s', async () => {
+    const unknown = makeClient({ baseUrl: 'http://nothing-here.invalid', retry: { maxAttempts: 8, baseMs: 1000 } });
+    const started = Date.now();
+    const error = await failure(firstValueFrom(unknown.request$({ method: 'GET', path: '/v1/users' })));
+    unknown.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(error).toMatchObject({ failure: 'unreachable', systemCode: 'ENOTFOUND', transient: false });
+    expect((error as Error).message).toContain('unreachable at http://nothing-here.invalid (from the baseUrl option): unknown host');
+    expect(infos).toHaveLength(1);
   });
 
   it('times out a request that gets no answer', async () => {

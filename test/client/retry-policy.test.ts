@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { NotionApiError, NotionTransportError, toNotionErrorCode } from '../../src/client/notion-errors.js';
-import { createRetryPolicy } from '../../src/client/retry-policy.js';
+import { createRetryPolicy, retryCauseOf } from '../../src/client/retry-policy.js';
 import { ConfigError } from '../../src/errors.js';
 
 function apiError(status: number, extra: { retryAfterMs?: number; rateLimitReason?: string; code?: string } = {}) {
@@ -27,6 +27,9 @@ describe('createRetryPolicy', () => {
     for (const failure of ['unreachable', 'reset', 'timeout', 'truncated', 'invalid_body'] as const) {
       expect(policy.classify(new NotionTransportError({ failure, method: 'GET', path: '/v1/users', detail: 'x' }))).toBe('backoff');
     }
+    // An unknown host stays unknown; a client marks a server that refused its first connection non-transient.
+    expect(policy.classify(new NotionTransportError({ failure: 'unreachable', method: 'GET', path: '/v1/users', detail: 'x', systemCode: 'ENOTFOUND' }))).toBe('fatal');
+    expect(policy.classify(new NotionTransportError({ failure: 'unreachable', method: 'GET', path: '/v1/users', detail: 'x', systemCode: 'ECONNREFUSED', transient: false }))).toBe('fatal');
     expect(policy.classify(new Error('anything else'))).toBe('fatal');
     expect(policy.classify(undefined)).toBe('fatal');
   });
@@ -68,5 +71,18 @@ describe('createRetryPolicy', () => {
     expect(() => createRetryPolicy({ maxAttempts: 2.5 })).toThrow(ConfigError);
     expect(() => createRetryPolicy({ baseMs: -1 })).toThrow(ConfigError);
     expect(() => createRetryPolicy({ maxMs: Number.NaN })).toThrow(ConfigError);
+  });
+});
+
+describe('retryCauseOf', () => {
+  it('names a retry by status (429, 529, 409, other 5xx) or by transport failure', () => {
+    expect([429, 529, 409, 500, 502, 503, 504].map((status) => retryCauseOf(apiError(status)))).toEqual(['429', '529', '409', '5xx', '5xx', '5xx', '5xx']);
+    const transport = (failure: 'reset' | 'timeout' | 'truncated' | 'invalid_body' | 'unreachable') =>
+      retryCauseOf(new NotionTransportError({ failure, method: 'GET', path: '/v1/users', detail: 'x' }));
+    expect(transport('reset')).toBe('reset');
+    expect(transport('timeout')).toBe('timeout');
+    expect(transport('truncated')).toBe('truncated');
+    expect(transport('invalid_body')).toBe('invalid_body');
+    expect(transport('unreachable')).toBe('unreachable');
   });
 });

@@ -5,6 +5,7 @@ import { Dataset, Relation } from '../../src/pipeline/dataset.js';
 import type { Row } from '../../src/records.js';
 import type { ColumnSchema, TableSchema, WriteDisposition } from '../../src/schema/table-schema.js';
 import type { Destination, LoadCommit, OpenContext } from '../../destinations/destination.js';
+import { DestinationError } from '../../destinations/errors.js';
 import { RuntimeSession } from '../../destinations/runtime-session.js';
 
 /** What a destination's test file provides: a fresh, empty destination per test, and how to remove it. */
@@ -573,6 +574,27 @@ export function runConformanceSuite(name: string, makeDestination: () => Promise
       const result = await s.query(`SELECT 1 AS ${ident('one')}, 'x' AS ${ident('two')}`);
       expect(result.columns.map((c) => c.toLowerCase())).toEqual(['one', 'two']);
       expect(result.rows.map((r) => Object.values(r))).toEqual([[1, 'x']]);
+    });
+
+    it('refuses anything but a read in a read-only session (dataset().sql()), and the table survives', async () => {
+      if (!queryable()) return;
+      const pages = parent('pages', 'append');
+      const s = await session();
+      await s.readState('conformance');
+      await s.ensureSchema([pages]);
+      await s.write('pages', batchOf(pages, pageRows('l1', { a: [], b: [] }).roots));
+      await s.commit(commitOf([pages], ['pages']));
+      await s.close();
+      const table = `${ident('conformance_data')}.${ident('pages')}`;
+      const reader = await session({ readOnly: true });
+      const created = `${ident('conformance_data')}.${ident('created')}`;
+      for (const write of [`DROP TABLE ${table}`, `DELETE FROM ${table}`, `CREATE TABLE ${created} AS SELECT 1 AS ${ident('one')}`, `SELECT 1 AS ${ident('one')}; DROP TABLE ${table}`]) {
+        await expect(reader.query(write)).rejects.toBeInstanceOf(DestinationError);
+      }
+      expect(await select(reader, 'pages', 'id')).toHaveLength(2);
+      const ds = new Dataset(destination, 'conformance', 'conformance_data');
+      await expect(ds.sql(`DROP TABLE ${table}`)).rejects.toThrow(DestinationError);
+      expect(await ds.table('pages').count()).toBe(2);
     });
   });
 }

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { startNotionServer, WORKSPACE_PRESETS, type NotionServer } from '../../src/server/index.js';
 import { startPostgres } from '../helpers/postgres-server.js';
+import { cli, PROGRESS_LINES_ONLY } from '../helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nf-cli-'));
 let server: NotionServer;
@@ -17,25 +17,6 @@ afterAll(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Run the CLI in-process with `env` set, capturing what it prints. */
-async function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = { ...process.env };
-  for (const k of ['NOTION_API_KEY', 'NOTION_BASE_URL']) delete process.env[k];
-  Object.assign(process.env, env);
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.env = saved;
-  }
-}
 
 async function closedPort(): Promise<number> {
   const s = createServer();
@@ -49,7 +30,7 @@ describe('notionflow CLI', () => {
   it('run loads a Notion-compatible server named by NOTION_BASE_URL and prints a dlt-style summary', async () => {
     const path = join(dir, 'run.duckdb');
     const r = await cli(['run', '--duckdb-path', path, '--rate-limit', '0'], { NOTION_API_KEY: server.token, NOTION_BASE_URL: server.url });
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(PROGRESS_LINES_ONLY);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Pipeline notion_pipeline load step completed in [\d.]+ seconds$/m);
     expect(r.stdout).toContain('destination duckdb and into dataset notion_data');
@@ -131,7 +112,7 @@ describe('notionflow CLI', () => {
         NOTION_BASE_URL: server.url,
         NOTIONFLOW__DESTINATION__POSTGRES__CREDENTIALS: pg.connectionString,
       });
-      expect(r.stderr).toBe('');
+      expect(r.stderr).toMatch(PROGRESS_LINES_ONLY);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('to destination postgres and into dataset notion_data');
       const password = new URL(pg.connectionString).password;

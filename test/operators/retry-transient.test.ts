@@ -30,7 +30,7 @@ const policy = createRetryPolicy({ baseMs: 100, maxMs: 1000, random: () => 0.5 }
 function fakeLimiter(now: () => number): Limiter & { pause: jest.Mock<(ms: number) => void>; pausedAt: number[] } {
   const pausedAt: number[] = [];
   const pause = jest.fn<(ms: number) => void>(() => pausedAt.push(now()));
-  return { acquire: () => EMPTY, pause, pausedAt, stats: { acquired: 0, waits: 0, pauses: 0, requestsPerWindow: 0 } };
+  return { acquire: () => EMPTY, pause, pausedAt, stats: { acquired: 0, waits: 0, pauses: 0, requestsPerWindow: 0, windowMs: 60_000 } };
 }
 
 describe('retryTransient', () => {

@@ -1,0 +1,27 @@
+import { ConfigError } from '../../errors.js';
+import type { Command } from '../command.js';
+import { load, progressModeOf } from './run.js';
+
+/** `notionflow demo`: start the built-in workspace and load it. */
+export const demo: Command = {
+  name: 'demo',
+  summary: 'load the built-in demo workspace (no token needed)',
+  description: 'Start the built-in local Notion workspace and load it, as `run` would load a real one.',
+  async run(values) {
+    const { startNotionServer, WORKSPACE_PRESETS } = await import('../../server/index.js');
+    const presetName = (values['preset'] as string | undefined) ?? 'small';
+    const preset = (WORKSPACE_PRESETS as Record<string, object>)[presetName];
+    if (!preset) throw new ConfigError(`unknown preset "${presetName}": use ${Object.keys(WORKSPACE_PRESETS).join(', ')}`);
+    const seed = values['seed'] === undefined ? 1 : Number(values['seed']);
+    if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got "${String(values['seed'])}"`);
+    progressModeOf(values); // a bad --progress fails before the server starts
+    const server = await startNotionServer({ workspace: { ...preset, seed } });
+    try {
+      if (!values['quiet'] && !values['json']) process.stdout.write(`Demo Notion workspace (${presetName}, seed ${seed}) serving at ${server.url}\n`);
+      // The demo server has no rate limit unless asked for; keep the client's default budget off too.
+      await load({ 'rate-limit': '0', ...values }, { url: server.url, token: server.token });
+    } finally {
+      await server.close();
+    }
+  },
+};
