@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunTrace } from '../../src/pipeline/progress.js';
 import { startNotionServer, WORKSPACE_PRESETS, type NotionServer } from '../../src/server/index.js';
 import { ROOT } from '../helpers/node-child.js';
 import { cli, PROGRESS_LINES_ONLY } from '../helpers/run-cli.js';
+import { closedUrl } from '../helpers/closed-url.js';
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'nf-cli-commands-')));
 /** Where `demo` loaded once, as its working directory: notion_pipeline.duckdb and the run's trace are here. */
@@ -30,13 +30,6 @@ function emptyDir(): string {
   return mkdtempSync(join(dir, 'empty-'));
 }
 
-async function closedUrl(): Promise<string> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return `http://127.0.0.1:${port}`;
-}
 
 describe('read-only commands', () => {
   it.each([['info'], ['state'], ['loads'], ['schema'], ['show', '--no-open'], ['drop', '--yes']])(

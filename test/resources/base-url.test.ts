@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { duckdb } from '../../destinations/duckdb/index.js';
@@ -8,6 +7,7 @@ import { pipeline } from '../../src/pipeline/pipeline.js';
 import { notionSource } from '../../src/resources/notion-source.js';
 import { resolveSourceOptions } from '../../src/resources/source-options.js';
 import { startNotionServer, WORKSPACE_PRESETS, type NotionServer } from '../../src/server/index.js';
+import { closedUrl } from '../helpers/closed-url.js';
 
 let server: NotionServer;
 const cwd = mkdtempSync(join(tmpdir(), 'nf-base-url-'));
@@ -23,13 +23,6 @@ afterAll(async () => {
   else process.env['NOTION_BASE_URL'] = saved;
 });
 
-async function closedUrl(): Promise<string> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return `http://127.0.0.1:${port}`;
-}
 
 /** Load the workspace with `baseUrl` (if any) given to notionSource, NOTION_BASE_URL set to `env`. */
 async function load(env: string, baseUrl?: string) {
