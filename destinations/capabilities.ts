@@ -20,6 +20,7 @@ export const DEFAULT_CAPABILITIES: DestinationCapabilities = Object.freeze({
   preferredBatch: { maxRows: 10_000, maxBytes: 8 * 1024 * 1024 },
   loadFormat: 'insert',
   queryable: false,
+  appliesDeletes: true,
 } as const);
 
 /**

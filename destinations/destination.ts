@@ -37,6 +37,12 @@ export interface DestinationCapabilities {
   readonly loadFormat: 'appender' | 'insert' | 'copy' | 'parquet' | 'jsonl' | 'arrow' | 'custom';
   /** Whether `session.query()` is available (the `dataset()` API needs it). */
   readonly queryable: boolean;
+  /**
+   * Whether a commit applies `LoadCommit.deletes` (a replaced block tree's old rows, trashed pages).
+   * Append-only destinations (files, most custom sinks) do not: the load info says so, and readers
+   * deduplicate by `_dlt_id`, keeping the newest `_dlt_load_id`.
+   */
+  readonly appliesDeletes: boolean;
 }
 
 /** What the pipeline tells a destination when it opens a session. */

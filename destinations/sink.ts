@@ -62,6 +62,8 @@ export function sink(fn: SinkFunction, options: SinkOptions = {}): Destination {
     maxIdentifierLength: 255,
     loadFormat: 'custom',
     queryable: false,
+    // A sink gets the deletes in onCommit's load; whether it applies them is its business: say so with `capabilities`.
+    appliesDeletes: false,
     ...options.capabilities,
   });
   const stateFile = (ctx: Pick<OpenContext, 'pipelineName'>): string =>

@@ -26,11 +26,13 @@ function capabilitiesOf(format: 'parquet' | 'jsonl'): DestinationCapabilities {
     preferredBatch: { maxRows: 100_000, maxBytes: 32 * 1024 * 1024 },
     loadFormat: format,
     queryable: true,
+    // Files are append-only: a replaced block tree or a trashed page keeps its earlier rows.
+    appliesDeletes: false,
   });
 }
 
 /**
- * The filesystem destination: Parquet (or JSON lines) files in a local directory or on S3, in dlt's
+ * The filesystem destination: Parquet (or JSON lines) files in a local directory, on S3, GCS or Azure Blob, in dlt's
  * layout `<bucket_url>/<dataset>/<table>/<load_id>.<n>.<ext>`. Each commit writes a load marker
  * `<dataset>/_dlt_loads/<load_id>.json` LAST, listing the load's files: **readers must only trust files
  * listed in a marker** (the built-in `query()` does). Pipeline state and schema are JSON files under
@@ -43,10 +45,13 @@ function capabilitiesOf(format: 'parquet' | 'jsonl'): DestinationCapabilities {
  *   bucketUrl: 's3://my-bucket/notion',
  *   s3: { region: 'eu-west-1', accessKeyId: 'AKIA…', secretAccessKey: '…' },
  * });
+ * const gcs = filesystem({ bucketUrl: 'gs://my-bucket/notion', gcs: { keyFilename: './sa.json' } });
+ * const azure = filesystem({ bucketUrl: 'az://my-container/notion', azure: { accountName: 'acct', accountKey: '…' } });
  * ```
  *
  * Parquet is written by DuckDB (a dependency). `s3://` needs `@aws-sdk/client-s3` and
- * `@aws-sdk/lib-storage` (optional peer dependencies), imported when a session opens, after `config`
+ * `@aws-sdk/lib-storage`, `gs://` needs `@google-cloud/storage`, `az://` and `abfss://` need
+ * `@azure/storage-blob` (optional peer dependencies), imported when a session opens, after `config`
  * was checked here: when they are missing, `open` fails with a `MissingPackageError`. `importer`
  * replaces `import()` (tests).
  */
@@ -67,8 +72,21 @@ export function filesystem(config: FilesystemConfig, importer: Importer = native
 }
 
 async function openStore(location: BucketLocation, config: FilesystemConfig, importer: Importer): Promise<FileStore> {
-  if (location.kind === 'local') return new LocalFileStore(location.root);
-  // The AWS SDK loads only when an s3:// URL is used.
-  const { S3FileStore, loadS3Sdk } = await import('./s3-file-store.js');
-  return new S3FileStore(location.bucket, location.prefix, config.s3!, await loadS3Sdk(importer));
+  // Each object store's SDK loads only when its URL scheme is used.
+  switch (location.kind) {
+    case 'local':
+      return new LocalFileStore(location.root);
+    case 's3': {
+      const { S3FileStore, loadS3Sdk } = await import('./s3-file-store.js');
+      return new S3FileStore(location.bucket, location.prefix, config.s3!, await loadS3Sdk(importer));
+    }
+    case 'gcs': {
+      const { GcsFileStore, loadGcsSdk } = await import('./gcs-file-store.js');
+      return new GcsFileStore(location.bucket, location.prefix, config.gcs!, await loadGcsSdk(importer));
+    }
+    case 'azure': {
+      const { AzureFileStore, loadAzureSdk } = await import('./azure-file-store.js');
+      return new AzureFileStore(location.bucket, location.prefix, config.azure!, location.account, await loadAzureSdk(importer));
+    }
+  }
 }

@@ -36,11 +36,11 @@ export class Load {
   readonly stored: StoredState | undefined;
   readonly destination: Destination;
   readonly context: OpenLoadOptions;
-  /** Notes for the load info (e.g. a write disposition the destination lacks). */
-  readonly notes: string[] = [];
+  readonly #notes: string[] = [];
   #state: Readonly<Record<string, unknown>>;
   #committedHash: string | undefined;
   readonly #replaced = new Set<string>();
+  #ignoredDeletes = 0;
 
   private constructor(destination: Destination, context: OpenLoadOptions, session: DestinationSession, stored: StoredState | undefined) {
     this.destination = destination;
@@ -99,6 +99,7 @@ export class Load {
     readonly writtenTables?: readonly string[];
     readonly final: boolean;
   }): Promise<void> {
+    if (!this.destination.capabilities.appliesDeletes) this.#ignoredDeletes += (unit.deletes ?? []).reduce((n, d) => n + d.values.length, 0);
     const changes = this.schema.takeChanges();
     if (changes.tables.length > 0) await this.session.ensureSchema(changes.tables);
     const versionHash = this.schema.versionHash();
@@ -131,6 +132,17 @@ export class Load {
     }
   }
 
+  /**
+   * Notes for the load info: write dispositions the destination lacks, and the row deletes it does not
+   * apply (`capabilities.appliesDeletes`).
+   */
+  get notes(): readonly string[] {
+    const ignored = this.#ignoredDeletes === 0
+      ? []
+      : [`${this.destination.name} does not apply row deletes: ${this.#ignoredDeletes} replaced or removed object(s) keep their earlier rows; deduplicate by _dlt_id, keeping the newest _dlt_load_id`];
+    return [...new Set(this.#notes), ...ignored];
+  }
+
   /** The state as last committed (or stored, before the first commit). */
   get state(): Readonly<Record<string, unknown>> {
     return this.#state;
@@ -153,7 +165,7 @@ export class Load {
   // dlt's rule: a disposition the destination lacks falls back to append, and the load info says so.
   #supported(d: WriteDisposition): WriteDisposition {
     if (this.destination.capabilities.writeDispositions.includes(d)) return d;
-    this.notes.push(`${this.destination.name} does not support write disposition ${d}: rows were appended`);
+    this.#notes.push(`${this.destination.name} does not support write disposition ${d}: rows were appended`);
     return 'append';
   }
 }

@@ -241,7 +241,7 @@ export class Pipeline {
         rowCounts: { ...monitor.rowCounts },
         failedJobs: [],
         commits: monitor.commits,
-        source: { ...report, notes: [...report.notes, ...new Set(load.notes)] },
+        source: { ...report, notes: [...report.notes, ...load.notes] },
       };
     } catch (error) {
       await load.rollback().catch(() => undefined);
