@@ -23,16 +23,20 @@ export class Dataset {
 
   constructor(destination: Destination, pipelineName: string, datasetName: string) {
     if (!destination.capabilities.queryable) {
-      throw new ConfigError(`The ${destination.name} destination cannot be queried: dataset() needs duckdb or postgres.`);
+      throw new ConfigError(`The ${destination.name} destination cannot be queried: dataset() needs a queryable destination (duckdb, postgres, snowflake or filesystem).`);
     }
     this.#destination = destination;
     this.#pipelineName = pipelineName;
     this.datasetName = datasetName;
   }
 
-  /** One table of the dataset. */
+  /**
+   * One table of the dataset, by the name notionflow gave it (`pages`, `projects`): on a destination
+   * that folds quoted names to upper case (Snowflake), the name is folded the same way.
+   */
   table(name: string): Relation {
-    return new Relation(this, `select * from ${quoteIdentifier(this.datasetName)}.${quoteIdentifier(name)}`);
+    const stored = (n: string): string => (this.#destination.capabilities.caseSensitiveIdentifiers ? n : n.toUpperCase());
+    return new Relation(this, `select * from ${quoteIdentifier(stored(this.datasetName))}.${quoteIdentifier(stored(name))}`);
   }
 
   /**

@@ -200,6 +200,20 @@ describe('the built-in Notion workspace loaded into every destination', () => {
     }
   });
 
+  it('answers dataset().table(name) by the names notionflow gave, on every destination (Snowflake folds them)', async () => {
+    const [typed] = await targets[0]!.pipeline.dataset().sql(`SELECT table_name FROM ${DATASET}.notion_properties LIMIT 1`);
+    const typedTable = String(typed!['table_name']);
+    // Snowflake stores quoted names upper-cased (the fake, backed by DuckDB, would also resolve them lower-case).
+    const snowflakeTarget = targets.find((t) => t.name === 'snowflake')!;
+    expect(snowflakeTarget.pipeline.dataset().table('pages').sql).toBe(`select * from "${DATASET.toUpperCase()}"."PAGES"`);
+    expect(targets[0]!.pipeline.dataset().table('pages').sql).toBe(`select * from "${DATASET}"."pages"`);
+    for (const t of targets) {
+      const pages = await t.pipeline.dataset().table('pages').count();
+      expect({ [t.name]: pages }).toEqual({ [t.name]: t.first!.rows['pages'] });
+      expect({ [t.name]: (await t.pipeline.dataset().table(typedTable).rows()).length }).toEqual({ [t.name]: t.first!.rows[typedTable] });
+    }
+  });
+
   it('writes the same typed tables, list columns included, on every destination (Parquet read back by DuckDB)', async () => {
     const [reference, ...others] = targets;
     const typedTables = (await reference!.pipeline.dataset().sql(`SELECT DISTINCT table_name FROM ${DATASET}.notion_properties ORDER BY 1`)).map((r) => String(r['table_name']));
