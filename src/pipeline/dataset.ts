@@ -35,8 +35,17 @@ export class Dataset {
    * that folds quoted names to upper case (Snowflake), the name is folded the same way.
    */
   table(name: string): Relation {
-    const stored = (n: string): string => (this.#destination.capabilities.caseSensitiveIdentifiers ? n : n.toUpperCase());
-    return new Relation(this, `select * from ${quoteIdentifier(stored(this.datasetName))}.${quoteIdentifier(stored(name))}`);
+    return new Relation(this, `select * from ${this.qualified(name)}`);
+  }
+
+  /** A name as the destination stores it: Snowflake folds quoted names to upper case, the others keep them. */
+  storedName(name: string): string {
+    return this.#destination.capabilities.caseSensitiveIdentifiers ? name : name.toUpperCase();
+  }
+
+  /** `"dataset"."table"`, quoted and folded as the destination stores them, for SQL of your own. */
+  qualified(table: string): string {
+    return `${quoteIdentifier(this.storedName(this.datasetName))}.${quoteIdentifier(this.storedName(table))}`;
   }
 
   /**

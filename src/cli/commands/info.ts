@@ -1,5 +1,4 @@
 import { PROPERTY_MAPPING_TABLE } from '../../notion/typed-tables.js';
-import { quoteIdentifier } from '../../schema/naming.js';
 import { configOf, pipelineOf } from '../cli-pipeline.js';
 import type { Command } from '../command.js';
 import { alignedRows, count, isoTime, loadStatus } from '../format.js';
@@ -13,9 +12,11 @@ properties they hold, and its last loads. Reads only: creates nothing.`,
   async run(values) {
     const p = await pipelineOf(configOf(values));
     const ds = p.dataset();
-    const dataset = quoteIdentifier(p.datasetName);
-    const tables = (await ds.sql(`select table_name from information_schema.tables where table_schema = '${p.datasetName.replace(/'/g, "''")}' order by table_name`)).map((t) =>
-      String(t['table_name']),
+    // Names and result columns as notionflow writes them (lower case), whatever case the destination stores.
+    const sql = async (query: string) => (await ds.sql(query)).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toLowerCase(), v])));
+    const schema = ds.storedName(p.datasetName).replace(/'/g, "''");
+    const tables = (await sql(`select table_name from information_schema.tables where table_schema = '${schema}' order by table_name`)).map((t) =>
+      String(t['table_name']).toLowerCase(),
     );
     if (tables.length === 0) {
       process.stdout.write(`Pipeline ${p.pipelineName}: nothing loaded yet in ${p.destination.location(p)} (dataset ${p.datasetName}).\n`);
@@ -26,8 +27,8 @@ properties they hold, and its last loads. Reads only: creates nothing.`,
     for (const name of tables) counts.push([name, count(await ds.table(name).count())]);
     lines.push(...alignedRows(counts, ['left', 'right']));
     if (tables.includes(PROPERTY_MAPPING_TABLE)) {
-      const mapping = await ds.sql(
-        `select table_name, database_title, column_name, cell, property_name, property_type, deleted from ${dataset}.${quoteIdentifier(PROPERTY_MAPPING_TABLE)} order by table_name, column_name`,
+      const mapping = await sql(
+        `select table_name, database_title, column_name, cell, property_name, property_type, deleted from ${ds.qualified(PROPERTY_MAPPING_TABLE)} order by table_name, column_name`,
       );
       lines.push('', 'Typed tables (column ← Notion property, type):');
       const byTable = new Map<string, Record<string, unknown>[]>();
@@ -41,7 +42,7 @@ properties they hold, and its last loads. Reads only: creates nothing.`,
         lines.push(...alignedRows(rows).map((line) => `  ${line}`));
       }
     }
-    const loads = await ds.sql(`select load_id, status, inserted_at from ${dataset}."_dlt_loads" order by load_id desc limit 5`);
+    const loads = await sql(`select load_id, status, inserted_at from ${ds.qualified('_dlt_loads')} order by load_id desc limit 5`);
     lines.push('', 'Last loads:');
     lines.push(...alignedRows(loads.map((l) => [String(l['load_id']), loadStatus(l['status']), isoTime(l['inserted_at'])])));
     process.stdout.write(`${lines.join('\n')}\n`);

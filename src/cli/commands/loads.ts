@@ -1,4 +1,3 @@
-import { quoteIdentifier } from '../../schema/naming.js';
 import { configOf, pipelineOf, readStoredState } from '../cli-pipeline.js';
 import type { Command } from '../command.js';
 import { alignedRows, isoTime, loadStatus } from '../format.js';
@@ -14,9 +13,11 @@ export const loads: Command = {
       process.stdout.write(`Pipeline ${p.pipelineName}: nothing loaded yet in ${p.destination.location(p)} (dataset ${p.datasetName}).\n`);
       return;
     }
-    const rows = await p
-      .dataset()
-      .sql(`select load_id, status, inserted_at, schema_name, schema_version_hash from ${quoteIdentifier(p.datasetName)}."_dlt_loads" order by load_id desc`);
+    const ds = p.dataset();
+    // Result columns in lower case, whatever case the destination stores them in (Snowflake: upper).
+    const rows = (await ds.sql(`select load_id, status, inserted_at, schema_name, schema_version_hash from ${ds.qualified('_dlt_loads')} order by load_id desc`)).map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toLowerCase(), v])),
+    );
     const lines = [
       `Loads of pipeline ${p.pipelineName} — ${p.destination.name} at ${p.destination.location(p)}, dataset ${p.datasetName}`,
       '',
