@@ -1,5 +1,10 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
 /**
- * The few object operations the filesystem destination needs, over a local directory or an S3 prefix.
+ * The few object operations the filesystem destination needs, over a local directory or a prefix in an
+ * object store (S3, GCS, Azure Blob).
  * Keys are relative, `/`-separated paths (`notion_data/pages/1732398000.123456.1.parquet`).
  */
 export interface FileStore {
@@ -9,7 +14,7 @@ export interface FileStore {
   get(key: string): Promise<Uint8Array | undefined>;
   /** Every key under `prefix` (a folder, ending in `/`), in any order. */
   list(prefix: string): Promise<string[]>;
-  /** Move `from` to `to` (a rename on disk; copy + delete on S3). */
+  /** Move `from` to `to` (a rename on disk; copy + delete in object stores). */
   move(from: string, to: string): Promise<void>;
   /** Delete `keys`; keys that do not exist are ignored. */
   delete(keys: readonly string[]): Promise<void>;
@@ -17,7 +22,7 @@ export interface FileStore {
   deleteAll(prefix: string): Promise<void>;
   /**
    * A local path holding the bytes of `key`, for readers that need files (DuckDB), or undefined when
-   * `key` does not exist. S3 objects are downloaded into `cacheDir` once.
+   * `key` does not exist. Objects in a store are downloaded into `cacheDir` once.
    */
   localPath(key: string, cacheDir: string): Promise<string | undefined>;
   /** Release clients. Idempotent. */
@@ -34,4 +39,18 @@ export async function inParallel<T>(items: readonly T[], fn: (item: T) => Promis
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+}
+
+/**
+ * `localPath` of an object store: `key` downloaded with `get` into `cacheDir` once, then the cached copy.
+ * Data files are never rewritten (every name carries its load id), so a cached copy stays valid.
+ */
+export async function cachedLocalPath(key: string, cacheDir: string, get: (key: string) => Promise<Uint8Array | undefined>): Promise<string | undefined> {
+  const path = join(cacheDir, ...key.split('/'));
+  if (existsSync(path)) return path;
+  const body = await get(key);
+  if (!body) return undefined;
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, body);
+  return path;
 }

@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type * as ClientS3 from '@aws-sdk/client-s3';
 import type * as LibStorage from '@aws-sdk/lib-storage';
 import { importOptional, type Importer } from '../optional-import.js';
-import { inParallel, type FileStore } from './file-store.js';
+import { cachedLocalPath, inParallel, type FileStore } from './file-store.js';
 import type { FilesystemS3Options } from './filesystem-config.js';
 
 /** The AWS SDK packages an S3 store runs on (optional peer dependencies). */
@@ -96,15 +93,8 @@ export class S3FileStore implements FileStore {
     await this.delete(await this.list(prefix));
   }
 
-  async localPath(key: string, cacheDir: string): Promise<string | undefined> {
-    const path = join(cacheDir, ...key.split('/'));
-    // Data files are never rewritten (every name carries its load id), so a cached copy stays valid.
-    if (existsSync(path)) return path;
-    const body = await this.get(key);
-    if (!body) return undefined;
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, body);
-    return path;
+  localPath(key: string, cacheDir: string): Promise<string | undefined> {
+    return cachedLocalPath(key, cacheDir, (k) => this.get(k));
   }
 
   async close(): Promise<void> {

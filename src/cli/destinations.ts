@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Destination } from '../../destinations/destination.js';
+import type { FilesystemConfig } from '../../destinations/filesystem/filesystem-config.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { ConfigError } from '../errors.js';
 
@@ -43,26 +44,21 @@ export const DESTINATIONS: Readonly<Record<string, CliDestination>> = {
     },
   },
   filesystem: {
-    help: 'bucket_url = ./lake | file:///… | s3://bucket/prefix, format = parquet (default) | jsonl;\ns3 credentials: aws_access_key_id, aws_secret_access_key, endpoint_url, region_name\ns3 needs: npm install @aws-sdk/client-s3 @aws-sdk/lib-storage',
+    help: [
+      'bucket_url = ./lake | file:///… | s3://bucket/prefix | gs://bucket/prefix | az://container/prefix, format = parquet (default) | jsonl;',
+      's3 credentials: aws_access_key_id, aws_secret_access_key, endpoint_url, region_name',
+      'gs credentials: client_email, private_key, project_id (a service account key; or the key JSON as credentials), key_file, endpoint_url (emulator)',
+      'az credentials: azure_storage_account_name, azure_storage_account_key, or azure_storage_connection_string; endpoint_url (azurite)',
+      's3 needs: npm install @aws-sdk/client-s3 @aws-sdk/lib-storage; gs: npm install @google-cloud/storage; az: npm install @azure/storage-blob',
+    ].join('\n'),
     create: async (config) => {
       const { filesystem } = await import('../../destinations/filesystem/filesystem-destination.js');
       const bucketUrl = config.string('destination.filesystem.bucket_url');
       if (bucketUrl === undefined) {
-        throw new ConfigError('the filesystem destination needs destination.filesystem.bucket_url (a local path, file:// or s3://bucket/prefix)');
+        throw new ConfigError('the filesystem destination needs destination.filesystem.bucket_url (a local path, file://, s3://, gs:// or az:// bucket/prefix)');
       }
       const format = config.string('destination.filesystem.format') as 'parquet' | 'jsonl' | undefined;
-      const creds = 'destination.filesystem.credentials';
-      const accessKeyId = config.secret(`${creds}.aws_access_key_id`);
-      const secretAccessKey = config.secret(`${creds}.aws_secret_access_key`);
-      const endpoint = config.string(`${creds}.endpoint_url`);
-      const region = config.string(`${creds}.region_name`);
-      return filesystem({
-        bucketUrl,
-        ...(format !== undefined ? { format } : {}),
-        ...(accessKeyId && secretAccessKey
-          ? { s3: { accessKeyId: accessKeyId.reveal(), secretAccessKey: secretAccessKey.reveal(), ...(endpoint !== undefined ? { endpoint } : {}), ...(region !== undefined ? { region } : {}) } }
-          : {}),
-      });
+      return filesystem({ bucketUrl, ...(format !== undefined ? { format } : {}), ...filesystemCredentials(config, bucketUrl) });
     },
   },
   snowflake: {
@@ -85,6 +81,65 @@ export const DESTINATIONS: Readonly<Record<string, CliDestination>> = {
     },
   },
 };
+
+const CREDS = 'destination.filesystem.credentials';
+const CREDS_ENV = 'NOTIONFLOW__DESTINATION__FILESYSTEM__CREDENTIALS__';
+
+/**
+ * The object store settings of `[destination.filesystem.credentials]` for the scheme of `bucketUrl`, with
+ * dlt's names. A `gs://` or `az://` URL without them is a one-line ConfigError naming the settings.
+ */
+function filesystemCredentials(config: ResolvedConfig, bucketUrl: string): Partial<FilesystemConfig> {
+  const endpoint = config.string(`${CREDS}.endpoint_url`);
+  const withEndpoint = endpoint !== undefined ? { endpoint } : {};
+  if (bucketUrl.startsWith('gs://')) {
+    // dlt also takes the service account key's JSON as the credentials value itself.
+    const raw = config.get(CREDS);
+    const keyJson = typeof raw === 'string' ? raw : undefined;
+    const clientEmail = config.string(`${CREDS}.client_email`);
+    const privateKey = config.secret(`${CREDS}.private_key`);
+    const keyFilename = config.string(`${CREDS}.key_file`);
+    const projectId = config.string(`${CREDS}.project_id`);
+    if (keyJson === undefined && !(clientEmail && privateKey) && keyFilename === undefined && endpoint === undefined) {
+      throw new ConfigError(
+        `the filesystem destination on ${bucketUrl} needs ${CREDS}.client_email and .private_key (a service account key), .key_file, or .endpoint_url (an emulator), or ${CREDS_ENV}…`,
+      );
+    }
+    const credentials = keyJson ?? (clientEmail && privateKey ? { client_email: clientEmail, private_key: privateKey.reveal() } : undefined);
+    return {
+      gcs: {
+        ...(credentials !== undefined ? { credentials } : {}),
+        ...(keyFilename !== undefined ? { keyFilename } : {}),
+        ...(projectId !== undefined ? { projectId } : {}),
+        ...withEndpoint,
+      },
+    };
+  }
+  if (bucketUrl.startsWith('az://') || bucketUrl.startsWith('abfss://')) {
+    const connectionString = config.secret(`${CREDS}.azure_storage_connection_string`);
+    const accountName = config.string(`${CREDS}.azure_storage_account_name`);
+    const accountKey = config.secret(`${CREDS}.azure_storage_account_key`);
+    // abfss://container@account.dfs.core.windows.net names the account itself.
+    if (!connectionString && !((accountName || bucketUrl.startsWith('abfss://')) && accountKey)) {
+      throw new ConfigError(
+        `the filesystem destination on ${bucketUrl} needs ${CREDS}.azure_storage_account_name and .azure_storage_account_key, or .azure_storage_connection_string, or ${CREDS_ENV}…`,
+      );
+    }
+    return {
+      azure: {
+        ...(connectionString ? { connectionString: connectionString.reveal() } : {}),
+        ...(accountName !== undefined ? { accountName } : {}),
+        ...(accountKey ? { accountKey: accountKey.reveal() } : {}),
+        ...withEndpoint,
+      },
+    };
+  }
+  const accessKeyId = config.secret(`${CREDS}.aws_access_key_id`);
+  const secretAccessKey = config.secret(`${CREDS}.aws_secret_access_key`);
+  const region = config.string(`${CREDS}.region_name`);
+  if (!accessKeyId || !secretAccessKey) return {};
+  return { s3: { accessKeyId: accessKeyId.reveal(), secretAccessKey: secretAccessKey.reveal(), ...withEndpoint, ...(region !== undefined ? { region } : {}) } };
+}
 
 /** Build the destination named `name`; an unknown name is a ConfigError listing the known ones. */
 export async function createDestination(name: string, config: ResolvedConfig): Promise<Destination> {

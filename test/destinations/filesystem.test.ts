@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { recordBatchOf } from '../../src/arrow/table-buffer.js';
 import { ConfigError } from '../../src/errors.js';
@@ -13,6 +14,9 @@ import type { Destination, LoadCommit } from '../../destinations/destination.js'
 import { filesystem, FilesystemReader, LocalFileStore, type LoadMarker } from '../../destinations/filesystem/index.js';
 import { FilesystemSession } from '../../destinations/filesystem/filesystem-session.js';
 import { RuntimeSession } from '../../destinations/runtime-session.js';
+import { startAzurite, AZURITE_ACCOUNT, AZURITE_KEY, type Azurite } from '../helpers/azurite.js';
+import { recordConnections } from '../helpers/connections.js';
+import { FakeGcs } from '../helpers/fake-gcs/fake-gcs.js';
 import { runConformanceSuite } from './conformance.js';
 
 /** s3rver ships no types; this is the part the tests use. */
@@ -40,9 +44,15 @@ async function tempDir(): Promise<string> {
 }
 
 let s3: { server: S3rverServer; dir: string; endpoint: string; client: S3Client } | undefined;
+let gcs: FakeGcs | undefined;
+let azurite: Azurite | undefined;
 let bucketSeq = 0;
+// Every TCP connection this file's clients attempt (S3, GCS and Azure SDKs); checked by the last test.
+const connections = recordConnections();
 
 beforeAll(async () => {
+  // A page of 50 makes the GCS client follow nextPageToken in the conformance suite's lists.
+  [gcs, azurite] = await Promise.all([FakeGcs.start({ pageSize: 50 }), startAzurite()]);
   const dir = await tempDir();
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, resetOnClose: true });
   const { port } = await server.run();
@@ -52,6 +62,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  connections.stop();
+  await gcs?.close();
+  await azurite?.stop();
   if (!s3) return;
   s3.client.destroy();
   await s3.server.close();
@@ -63,6 +76,21 @@ async function s3Destination(format: 'parquet' | 'jsonl' = 'parquet'): Promise<D
   const bucket = `nf-test-${++bucketSeq}`;
   await s3!.client.send(new CreateBucketCommand({ Bucket: bucket }));
   return filesystem({ bucketUrl: `s3://${bucket}/lake`, format, s3: { endpoint: s3!.endpoint, ...CREDENTIALS } });
+}
+
+/** A fresh bucket on the fake GCS of this file. */
+function gcsDestination(format: 'parquet' | 'jsonl' = 'parquet'): { destination: Destination; bucket: string } {
+  const bucket = `nf-gcs-${++bucketSeq}`;
+  gcs!.createBucket(bucket);
+  return { destination: filesystem({ bucketUrl: `gs://${bucket}/lake`, format, gcs: { endpoint: gcs!.url, projectId: 'test' } }), bucket };
+}
+
+/** A fresh container on the azurite of this file, reached with the account key or with a connection string. */
+async function azureDestination(format: 'parquet' | 'jsonl' = 'parquet', auth: 'key' | 'connection-string' = 'key'): Promise<{ destination: Destination; container: string }> {
+  const container = `nf-az-${++bucketSeq}`;
+  await BlobServiceClient.fromConnectionString(azurite!.connectionString).getContainerClient(container).create();
+  const azure = auth === 'key' ? { accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY, endpoint: azurite!.endpoint } : { connectionString: azurite!.connectionString };
+  return { destination: filesystem({ bucketUrl: `az://${container}/lake`, format, azure }), container };
 }
 
 runConformanceSuite('filesystem (local, parquet)', async () => {
@@ -78,6 +106,17 @@ runConformanceSuite('filesystem (local, jsonl)', async () => {
 runConformanceSuite('filesystem (s3rver, parquet)', async () => ({ destination: await s3Destination(), cleanup: async () => undefined }));
 
 runConformanceSuite('filesystem (s3rver, jsonl)', async () => ({ destination: await s3Destination('jsonl'), cleanup: async () => undefined }));
+
+runConformanceSuite('filesystem (gcs fake, parquet)', async () => ({ destination: gcsDestination().destination, cleanup: async () => undefined }));
+
+runConformanceSuite('filesystem (gcs fake, jsonl)', async () => ({ destination: gcsDestination('jsonl').destination, cleanup: async () => undefined }));
+
+runConformanceSuite('filesystem (azurite, parquet)', async () => ({ destination: (await azureDestination()).destination, cleanup: async () => undefined }));
+
+runConformanceSuite('filesystem (azurite, jsonl)', async () => ({
+  destination: (await azureDestination('jsonl', 'connection-string')).destination,
+  cleanup: async () => undefined,
+}));
 
 const typed: TableSchema = {
   name: 'typed',
@@ -125,18 +164,37 @@ async function withLocal<T>(fn: (dir: string, dest: Destination) => Promise<T>, 
 describe('filesystem destination', () => {
   it('validates its config when built', () => {
     expect(() => filesystem({ bucketUrl: '' })).toThrow(ConfigError);
-    expect(() => filesystem({ bucketUrl: 'gs://x/y' })).toThrow(ConfigError);
+    expect(() => filesystem({ bucketUrl: 'hdfs://x/y' })).toThrow(/unsupported bucket URL scheme/);
     expect(() => filesystem({ bucketUrl: 's3://bucket/p' })).toThrow(/accessKeyId/);
+    expect(() => filesystem({ bucketUrl: 'gs://bucket/p' })).toThrow(/gs:\/\/bucket\/p needs gcs\.credentials .*gcs\.keyFilename or gcs\.endpoint/);
+    expect(() => filesystem({ bucketUrl: 'gs://bucket/p', gcs: { credentials: 'not json' } })).toThrow(/not JSON/);
+    expect(() => filesystem({ bucketUrl: 'gs://bucket/p', gcs: { credentials: '{"client_email":"a@b"}' } })).toThrow(/private_key/);
+    expect(() => filesystem({ bucketUrl: 'gs://Bad_Bucket/p', gcs: { endpoint: 'http://127.0.0.1:1' } })).toThrow(/not a valid GCS bucket/);
+    expect(() => filesystem({ bucketUrl: 'az://container/p' })).toThrow(/az:\/\/container\/p needs azure\.connectionString, or azure\.accountName and azure\.accountKey/);
+    expect(() => filesystem({ bucketUrl: 'az://container/p', azure: { accountName: 'acct' } })).toThrow(/accountKey/);
+    expect(() => filesystem({ bucketUrl: 'az://a--b/p', azure: { connectionString: 'x' } })).toThrow(/not a valid Azure container/);
+    expect(() => filesystem({ bucketUrl: 'abfss://container/p', azure: { connectionString: 'x' } })).toThrow(/abfss:\/\/container@account/);
+    // An abfss:// URL names the account: the key is enough.
+    expect(() => filesystem({ bucketUrl: 'abfss://container@acct.dfs.core.windows.net/p', azure: { accountKey: 'k' } })).not.toThrow();
     expect(() => filesystem({ bucketUrl: '/tmp/x', format: 'csv' as never })).toThrow(ConfigError);
     expect(() => filesystem({ bucketUrl: 's3://Bad_Bucket/p', s3: CREDENTIALS })).toThrow(ConfigError);
   });
 
   it('shows the bucket URL and dataset in its location, never the credentials', () => {
+    const ctx = { pipelineName: 'p', datasetName: 'd' };
     const dest = filesystem({ bucketUrl: 's3://lake/notion/', s3: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI' } });
     const where = dest.location({ pipelineName: 'p', datasetName: 'notion_data' });
     expect(where).toBe('s3://lake/notion/notion_data');
     expect(where).not.toMatch(/AKIAEXAMPLE|wJalrXUtnFEMI/);
     expect(filesystem({ bucketUrl: 'file:///data/lake' }).location({ pipelineName: 'p', datasetName: 'd' })).toBe('/data/lake/d');
+    const key = JSON.stringify({ client_email: 'loader@p.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nMIIEsecret' });
+    const onGcs = filesystem({ bucketUrl: 'gs://lake/notion', gcs: { credentials: key } }).location(ctx);
+    expect(onGcs).toBe('gs://lake/notion/d');
+    const onAzure = filesystem({ bucketUrl: 'az://lake', azure: { accountName: 'acct', accountKey: 'c2VjcmV0a2V5' } }).location(ctx);
+    expect(onAzure).toBe('az://lake/d');
+    const onAbfss = filesystem({ bucketUrl: 'abfss://lake@acct.dfs.core.windows.net/n/', azure: { accountKey: 'c2VjcmV0a2V5' } }).location(ctx);
+    expect(onAbfss).toBe('abfss://lake@acct.dfs.core.windows.net/n/d');
+    expect([onGcs, onAzure, onAbfss].join()).not.toMatch(/secret|c2VjcmV0a2V5/);
   });
 
   it('declares append and replace only, so the pipeline appends instead of merging', () => {
@@ -407,5 +465,85 @@ describe('filesystem destination', () => {
       'lake/ds/_dlt_version/h-l2.json',
       'lake/ds/typed/l2.2.parquet',
     ]);
+  });
+});
+
+/** Load `typed` twice as a replace table, then return the object names the store holds. */
+async function replaceTwice(dest: Destination): Promise<void> {
+  const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+  const replaced: TableSchema = { ...typed, writeDisposition: 'replace' };
+  try {
+    await s.readState('p');
+    await s.ensureSchema([replaced]);
+    await s.write('typed', recordBatchOf(typed.columns, typedRows));
+    await s.commit(loadOf('l1', [replaced], { replaceTables: ['typed'] }));
+    await s.write('typed', recordBatchOf(typed.columns, [{ n: 7 }]));
+    await s.commit(loadOf('l2', [replaced], { replaceTables: ['typed'] }));
+    expect((await s.query('SELECT n FROM ds.typed')).rows).toEqual([{ n: 7 }]);
+  } finally {
+    await s.close();
+  }
+}
+
+const DLT_LAYOUT = [
+  'lake/ds/_dlt_loads/l1.json',
+  'lake/ds/_dlt_loads/l2.json',
+  `lake/ds/_dlt_pipeline_state/p/l1__${md5(JSON.stringify({ loadId: 'l1' }))}.json`,
+  `lake/ds/_dlt_pipeline_state/p/l2__${md5(JSON.stringify({ loadId: 'l2' }))}.json`,
+  'lake/ds/_dlt_version/h-l1.json',
+  'lake/ds/_dlt_version/h-l2.json',
+  'lake/ds/typed/l2.2.parquet',
+];
+
+describe('filesystem destination on GCS and Azure Blob', () => {
+  it('loads, replaces and reads back on GCS (fake JSON API) with the dlt layout', async () => {
+    const { destination, bucket } = gcsDestination();
+    const before = gcs!.requests.length;
+    await replaceTwice(destination);
+    expect(gcs!.objectNames(bucket)).toEqual(DLT_LAYOUT);
+    const kinds = new Set(gcs!.requests.slice(before).map((r) => r.kind));
+    // Staged files are moved with a server-side rewrite, small files go up in one multipart request.
+    expect([...kinds].sort()).toEqual(expect.arrayContaining(['delete', 'download', 'list', 'rewrite', 'upload:multipart']));
+  });
+
+  it('sends files above 8 MiB to GCS as a resumable upload, and reads them back whole', async () => {
+    const { GcsFileStore } = await import('../../destinations/filesystem/gcs-file-store.js');
+    const bucket = `nf-gcs-${++bucketSeq}`;
+    gcs!.createBucket(bucket);
+    const store = new GcsFileStore(bucket, 'p', { endpoint: gcs!.url }, await import('@google-cloud/storage'));
+    const body = Buffer.alloc(9 * 1024 * 1024 + 3, 'x');
+    body.write('end', body.length - 3);
+    const before = gcs!.requests.length;
+    await store.put('big.bin', body);
+    expect(gcs!.requests.slice(before).map((r) => r.kind)).toEqual(['upload:resumable', 'upload:chunk']);
+    expect(Buffer.from((await store.get('big.bin'))!).equals(body)).toBe(true);
+    expect(await store.get('missing.bin')).toBeUndefined();
+    await store.close();
+  });
+
+  it('loads, replaces and reads back on Azure Blob (azurite) with the dlt layout', async () => {
+    const { destination, container } = await azureDestination();
+    await replaceTwice(destination);
+    const names: string[] = [];
+    for await (const blob of BlobServiceClient.fromConnectionString(azurite!.connectionString).getContainerClient(container).listBlobsFlat()) names.push(blob.name);
+    expect(names.sort()).toEqual(DLT_LAYOUT);
+  });
+
+  it('turns a missing GCS bucket into a DestinationError that names it, when the state is read', async () => {
+    const dest = filesystem({ bucketUrl: 'gs://nf-no-such-bucket/lake', gcs: { endpoint: gcs!.url } });
+    const s = new RuntimeSession(await dest.open({ pipelineName: 'p', datasetName: 'ds' }));
+    try {
+      await expect(s.readState('p')).rejects.toThrow(/^filesystem: could not read the pipeline state: The specified bucket does not exist: nf-no-such-bucket$/);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+// Last in the file: jest runs a file's tests in order, so this sees every connection of the tests above.
+describe('filesystem destination network', () => {
+  it('sent every connection of the S3, GCS and Azure clients to 127.0.0.1', () => {
+    expect(connections.attempts.length).toBeGreaterThan(0);
+    expect(connections.attempts.filter((a) => !a.startsWith('127.0.0.1:'))).toEqual([]);
   });
 });

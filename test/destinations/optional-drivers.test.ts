@@ -30,6 +30,16 @@ describe('optional drivers', () => {
       () => filesystem({ bucketUrl: 's3://bucket/prefix', s3: { accessKeyId: 'AKIA', secretAccessKey: 'secret' } }, without('@aws-sdk/lib-storage')),
       'npm install @aws-sdk/client-s3 @aws-sdk/lib-storage',
     ],
+    [
+      'filesystem on gcs',
+      () => filesystem({ bucketUrl: 'gs://bucket/prefix', gcs: { endpoint: 'http://127.0.0.1:1' } }, without('@google-cloud/storage')),
+      'npm install @google-cloud/storage',
+    ],
+    [
+      'filesystem on azure',
+      () => filesystem({ bucketUrl: 'az://container/prefix', azure: { accountName: 'acct', accountKey: 'a2V5' } }, without('@azure/storage-blob')),
+      'npm install @azure/storage-blob',
+    ],
   ])('%s: a missing driver is one typed line saying what to install, when a session opens', async (_name, make, install) => {
     const destination = make();
     const error = await destination.open(ctx).then(

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNotionServer, WORKSPACE_PRESETS, type NotionServer } from '../../src/server/index.js';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { startAzurite } from '../helpers/azurite.js';
+import { FakeGcs } from '../helpers/fake-gcs/fake-gcs.js';
 import { startPostgres } from '../helpers/postgres-server.js';
 import { cli, PROGRESS_LINES_ONLY } from '../helpers/run-cli.js';
 
@@ -62,6 +65,18 @@ describe('notionflow CLI', () => {
     ['an unknown flag', ['run', '--bogus'], { NOTION_API_KEY: 'x' }, /^notionflow: Unknown option '--bogus'/],
     ['an unknown command', ['frobnicate'], {}, /^notionflow: unknown command "frobnicate"/],
     ['an unknown destination', ['run', '--destination', 'oracle'], { NOTION_API_KEY: 'x' }, /^notionflow: Unknown destination "oracle"/],
+    [
+      'a gs:// bucket without credentials',
+      ['run', '--destination', 'filesystem'],
+      { NOTION_API_KEY: 'x', NOTIONFLOW__DESTINATION__FILESYSTEM__BUCKET_URL: 'gs://lake/notion' },
+      /^notionflow: the filesystem destination on gs:\/\/lake\/notion needs destination\.filesystem\.credentials\.client_email and \.private_key .*\.key_file, or \.endpoint_url/,
+    ],
+    [
+      'an az:// container without credentials',
+      ['run', '--destination', 'filesystem'],
+      { NOTION_API_KEY: 'x', NOTIONFLOW__DESTINATION__FILESYSTEM__BUCKET_URL: 'az://lake/notion' },
+      /^notionflow: the filesystem destination on az:\/\/lake\/notion needs destination\.filesystem\.credentials\.azure_storage_account_name and \.azure_storage_account_key, or \.azure_storage_connection_string/,
+    ],
   ])('fails with one line for %s', async (_what, args, env, message) => {
     const r = await cli(args, env);
     expect(r.code).not.toBe(0);
@@ -121,6 +136,44 @@ describe('notionflow CLI', () => {
       expect(info.stdout).toMatch(new RegExp(`blocks\\s+${[...server.workspace.blocks()].length}\\n`));
     } finally {
       await pg.stop();
+    }
+  });
+
+  it('--destination filesystem loads into gs:// (config file) and az:// (NOTIONFLOW__ variables) on local fakes', async () => {
+    const [gcs, azurite] = await Promise.all([FakeGcs.start(), startAzurite()]);
+    try {
+      gcs.createBucket('cli-lake');
+      await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('cli-lake').create();
+      const cwd = mkdtempSync(join(dir, 'gcs-'));
+      mkdirSync(join(cwd, '.notionflow'));
+      writeFileSync(
+        join(cwd, '.notionflow', 'config.toml'),
+        `[destination.filesystem]\nbucket_url = "gs://cli-lake/notion"\n\n[destination.filesystem.credentials]\nendpoint_url = "${gcs.url}"\nproject_id = "test"\n`,
+      );
+      const env = { NOTION_API_KEY: server.token, NOTION_BASE_URL: server.url };
+      const onGcs = await cli(['run', '--destination', 'filesystem', '--rate-limit', '0'], env, cwd);
+      expect(onGcs.stderr).toMatch(PROGRESS_LINES_ONLY);
+      expect(onGcs.code).toBe(0);
+      expect(onGcs.stdout).toContain('The filesystem destination used gs://cli-lake/notion/notion_data location to store data');
+      expect(gcs.objectNames('cli-lake')).toContainEqual(expect.stringMatching(/^notion\/notion_data\/blocks\/[\d.]+\.\d+\.parquet$/));
+
+      const onAzure = await cli(['run', '--destination', 'filesystem', '--rate-limit', '0'], {
+        ...env,
+        NOTIONFLOW__DESTINATION__FILESYSTEM__BUCKET_URL: 'az://cli-lake/notion',
+        NOTIONFLOW__DESTINATION__FILESYSTEM__CREDENTIALS__AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      });
+      expect(onAzure.stderr).toMatch(PROGRESS_LINES_ONLY);
+      expect(onAzure.code).toBe(0);
+      expect(onAzure.stdout).toContain('The filesystem destination used az://cli-lake/notion/notion_data location to store data');
+      expect(onAzure.stdout).not.toContain('AccountKey');
+      const info = await cli(['info', '--destination', 'filesystem'], {
+        NOTIONFLOW__DESTINATION__FILESYSTEM__BUCKET_URL: 'az://cli-lake/notion',
+        NOTIONFLOW__DESTINATION__FILESYSTEM__CREDENTIALS__AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      });
+      expect(info.stdout).toMatch(new RegExp(`blocks\\s+${[...server.workspace.blocks()].length}\\n`));
+    } finally {
+      await gcs.close();
+      await azurite.stop();
     }
   });
 

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { BlobServiceClient } from '@azure/storage-blob';
 import type { Destination } from '../../destinations/destination.js';
 import { duckdb } from '../../destinations/duckdb/index.js';
 import { filesystem } from '../../destinations/filesystem/index.js';
@@ -13,6 +14,8 @@ import type { LoadInfo } from '../../src/pipeline/load-info.js';
 import { pipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { notionSource } from '../../src/resources/notion-source.js';
 import { startNotionServer, WORKSPACE_PRESETS, type NotionServer } from '../../src/server/index.js';
+import { startAzurite, type Azurite } from '../helpers/azurite.js';
+import { FakeGcs } from '../helpers/fake-gcs/fake-gcs.js';
 import { FakeSnowflake } from '../helpers/fake-snowflake/fake-snowflake.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.js';
 import { valueOf } from './typed-truth.js';
@@ -94,6 +97,8 @@ let pgServer: PostgresServer;
 let fake: FakeSnowflake;
 let s3: S3rverServer;
 let s3Client: S3Client;
+let gcs: FakeGcs;
+let azurite: Azurite;
 let dir: string;
 const savedEnv: Record<string, string | undefined> = {};
 const targets: Target[] = [];
@@ -114,6 +119,9 @@ beforeAll(async () => {
   const endpoint = `http://127.0.0.1:${port}`;
   s3Client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: S3_CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED' });
   await s3Client.send(new CreateBucketCommand({ Bucket: 'e2e' }));
+  [gcs, azurite] = await Promise.all([FakeGcs.start(), startAzurite()]);
+  gcs.createBucket('e2e');
+  await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('e2e').create();
 
   const destinations: [string, Destination][] = [
     ['duckdb', duckdb({ path: join(dir, 'e2e.duckdb') })],
@@ -121,6 +129,8 @@ beforeAll(async () => {
     ['snowflake', snowflake({ accessUrl: fake.url, account: 'e2eacct', username: 'LOADER', password: SNOWFLAKE_PASSWORD, database: 'E2E' })],
     ['filesystem (local parquet)', filesystem({ bucketUrl: join(dir, 'lake') })],
     ['filesystem (s3rver parquet)', filesystem({ bucketUrl: 's3://e2e/lake', s3: { endpoint, ...S3_CREDENTIALS } })],
+    ['filesystem (gcs fake parquet)', filesystem({ bucketUrl: 'gs://e2e/lake', gcs: { endpoint: gcs.url } })],
+    ['filesystem (azurite jsonl)', filesystem({ bucketUrl: 'az://e2e/lake', format: 'jsonl', azure: { connectionString: azurite.connectionString } })],
   ];
   for (const [name, destination] of destinations) {
     const t: Target = { name, destination, pipeline: pipeline({ pipelineName: PIPELINE, destination, datasetName: DATASET }), runs: [] };
@@ -138,6 +148,8 @@ afterAll(async () => {
   await fake?.close();
   s3Client?.destroy();
   await s3?.close();
+  await gcs?.close();
+  await azurite?.stop();
   for (const v of CACHE_VARS) {
     if (savedEnv[v] === undefined) delete process.env[v];
     else process.env[v] = savedEnv[v];
@@ -152,7 +164,7 @@ describe('the built-in Notion workspace loaded into every destination', () => {
   it('a first load gives the same tables and the same row count per table on every destination', () => {
     const [reference, ...others] = targets;
     expect(reference!.name).toBe('duckdb');
-    expect(others).toHaveLength(4);
+    expect(others).toHaveLength(6);
     expect(reference!.first!.rows['blocks']).toBeGreaterThan(0);
     expect(reference!.first!.rows['pages']).toBe([...notion.workspace.pages()].length);
     for (const t of others) expect({ [t.name]: t.first!.rows }).toEqual({ [t.name]: reference!.first!.rows });
@@ -184,7 +196,7 @@ describe('the built-in Notion workspace loaded into every destination', () => {
   });
 
   it('a second run on the append-only filesystem keeps every first-load row and appends what the run loaded again (no row deleted, no id new)', () => {
-    expect(appendOnly().map((t) => t.name)).toEqual(['filesystem (local parquet)', 'filesystem (s3rver parquet)']);
+    expect(appendOnly().map((t) => t.name)).toEqual(['filesystem (local parquet)', 'filesystem (s3rver parquet)', 'filesystem (gcs fake parquet)', 'filesystem (azurite jsonl)']);
     const reference = targets[0]!.first!.rows;
     for (const t of appendOnly()) {
       const [first, second] = t.runs.map((r) => r.loadId);
