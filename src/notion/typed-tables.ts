@@ -1,3 +1,4 @@
+import { SchemaError } from '../errors.js';
 import type { Row, TableDeclaration } from '../records.js';
 import type { DataType } from '../schema/data-types.js';
 import { collisionTag, normalizeIdentifier, shortenIdentifier } from '../schema/naming.js';
@@ -193,7 +194,7 @@ class TypedTable {
       return Object.fromEntries(roles.map((r, i) => [r, names[i]!]));
     }
     // Three distinct candidates cannot all be taken unless two properties share id and kind, which the key rules out.
-    throw new Error(`Cannot name the columns of property ${propertyId} (${kind}).`);
+    throw new SchemaError(`Cannot name the columns of property ${propertyId} (${kind}): report this as a bug.`);
   }
 }
 
@@ -305,7 +306,7 @@ export class TypedTables {
   /** The declaration of a typed table (its current columns). */
   declarationOf(table: string): TableDeclaration {
     for (const t of this.#byContainer.values()) if (t.table === table) return t.declaration();
-    throw new Error(`Unknown typed table ${table}.`);
+    throw new SchemaError(`Unknown typed table ${table}: register its data source first.`);
   }
 
   /** Every typed table name. */

@@ -43,9 +43,14 @@ export class Dataset {
     return this.#destination.capabilities.caseSensitiveIdentifiers ? name : name.toUpperCase();
   }
 
+  /** A name quoted and folded as the destination stores it (`"PAGES"` on Snowflake), for SQL of your own. */
+  quoted(name: string): string {
+    return quoteIdentifier(this.storedName(name));
+  }
+
   /** `"dataset"."table"`, quoted and folded as the destination stores them, for SQL of your own. */
   qualified(table: string): string {
-    return `${quoteIdentifier(this.storedName(this.datasetName))}.${quoteIdentifier(this.storedName(table))}`;
+    return `${this.quoted(this.datasetName)}.${this.quoted(table)}`;
   }
 
   /**

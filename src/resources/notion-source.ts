@@ -145,7 +145,7 @@ export function notionSource(options: NotionSourceOptions): Source {
 
       // Rows: a server-side last_edited_time filter from each container's cursor; past the 10k cap by created_time windows.
       // A typed table new to this pipeline reads every row (its unchanged rows get only their typed row).
-      const newTyped = (containerId: string): boolean => prev !== undefined && typed !== undefined && !(prev.typed_tables?.[containerId] !== undefined);
+      const newTyped = (containerId: string): boolean => prev !== undefined && typed !== undefined && prev.typed_tables?.[containerId] === undefined;
       const rows$ = containers$.pipe(
         mergeMap((responses) => from(responses.flatMap((r) => r.results))),
         mergeMap((container) => {
@@ -222,7 +222,6 @@ export function notionSource(options: NotionSourceOptions): Source {
       const units$ = candidates$.pipe(
         bufferUnits(unitSize, settings.unitMs),
         concatMap((pages) => {
-          treesFetched += pages.filter((p) => !isTrashed(p) && incremental.needsTree(p)).length;
           const unit = checkpointUnit(
             {
               client: c,
@@ -232,9 +231,10 @@ export function notionSource(options: NotionSourceOptions): Source {
               content,
               walkBlocks,
               commentsOf: (blockId, pageId) => commentsOf(c, blockId, pageId),
-              measured: (objects, n) => {
+              measured: (objects, trees) => {
                 unitsObjects += objects;
-                unitsPages += n;
+                unitsPages += trees;
+                treesFetched += trees;
               },
               snapshot: () => snapshot(false),
             },

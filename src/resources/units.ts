@@ -22,8 +22,8 @@ export interface UnitContext {
   readonly content: ContentCollector | undefined;
   readonly walkBlocks: OperatorFunction<{ readonly id: string }, ResourcePage<BlockRecord>>;
   readonly commentsOf: (blockId: string, pageId: string) => Observable<ResourcePage>;
-  /** Told how many blocks and comments the unit's pages held, to size the next units. */
-  readonly measured: (objects: number, pages: number) => void;
+  /** Told how many blocks and comments the unit's trees held and how many trees it fetched (to size the next units, and for the load info). */
+  readonly measured: (objects: number, trees: number) => void;
   /** The source state to commit with the unit. */
   readonly snapshot: () => Record<string, unknown>;
 }

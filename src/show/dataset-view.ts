@@ -1,7 +1,6 @@
 import type { StoredState } from '../../destinations/destination.js';
 import { PROPERTY_MAPPING_TABLE } from '../notion/typed-tables.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import { quoteIdentifier } from '../schema/naming.js';
 import { DLT_COLUMNS } from '../schema/table-schema.js';
 
 /** A table as the destination's `information_schema.columns` lists it. */
@@ -113,7 +112,7 @@ export class DatasetView {
 
   /** A name as the destination stores it. */
   #stored(name: string): string {
-    return this.#pipeline.destination.capabilities.caseSensitiveIdentifiers ? name : name.toUpperCase();
+    return this.#pipeline.dataset().storedName(name);
   }
 
   /** A stored name as notionflow spells it (lower case where the destination folded it). */
@@ -123,10 +122,10 @@ export class DatasetView {
 
   /** `"dataset"."table"`, as the destination stores the names. */
   #qualified(table: string): string {
-    return `${this.#ident(this.#pipeline.datasetName)}.${this.#ident(table)}`;
+    return this.#pipeline.dataset().qualified(table);
   }
 
   #ident(name: string): string {
-    return quoteIdentifier(this.#stored(name));
+    return this.#pipeline.dataset().quoted(name);
   }
 }
