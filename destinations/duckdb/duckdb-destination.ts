@@ -39,8 +39,8 @@ export function duckdb(config: DuckDBConfig = {}): Destination {
     location: (ctx) => databasePath(checked, ctx.pipelineName),
     open: async (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
       opts?.signal?.throwIfAborted();
-      const { DuckDBSession } = await import('./duckdb-session.js');
-      return DuckDBSession.open(checked, ctx);
+      const { openDuckDBSession } = await import('./duckdb-engine.js');
+      return openDuckDBSession(checked, ctx);
     },
   };
 }

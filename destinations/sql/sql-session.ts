@@ -51,6 +51,7 @@ export class SqlSession implements DestinationSession {
   #systemReady = false;
   #closed = false;
 
+  /** SQL is built only once connected: a dialect may learn names from the connection (DuckDB's catalog). */
   constructor(engine: SqlEngine, ctx: OpenContext) {
     this.#engine = engine;
     this.#dialect = engine.dialect;
@@ -127,8 +128,10 @@ export class SqlSession implements DestinationSession {
       const probe = planProbes(input);
       const probes = probe && probe.read((await this.#rows(probe.sql))[0] ?? {});
       sql = planCommit(probes ? { ...input, probes } : input);
+      this.#log?.('BEGIN');
       for (const st of sql) this.#log?.(st.sql);
       await driver.transaction(sql);
+      this.#log?.('COMMIT');
     } catch (err) {
       const index = err instanceof SqlStatementError ? err.index : undefined;
       const table = err instanceof DestinationError ? err.table : index === undefined ? undefined : sql[index]?.table;
@@ -177,6 +180,7 @@ export class SqlSession implements DestinationSession {
   async dropDataset(opts?: Abortable): Promise<void> {
     opts?.signal?.throwIfAborted();
     if (this.#engine.exists?.() === false) return;
+    await this.#driver();
     await this.#run(this.#dialect.dropDataset(this.#dataset), 'could not drop the dataset');
     this.#catalog = undefined;
     this.#staging = undefined;
@@ -192,6 +196,7 @@ export class SqlSession implements DestinationSession {
 
   async #ensureSystemTables(): Promise<void> {
     if (this.#systemReady) return;
+    await this.#tables(); // connects: a dialect may learn names (DuckDB's catalog) from the connection
     await this.#run(this.#dialect.createDataset(this.#dataset), `could not create the dataset "${this.#dataset}"`);
     for (const t of SYSTEM_TABLES) await this.#ensureTable(t);
     this.#systemReady = true;
