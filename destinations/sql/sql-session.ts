@@ -3,6 +3,7 @@ import type { ColumnSchema, TableSchema } from '../../src/schema/table-schema.js
 import type { Abortable, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import { SYSTEM_TABLES, storedStateOf } from '../system-tables.js';
+import { arrowOfRows } from './arrow-of-rows.js';
 import { planCommit, planProbes } from './plan-commit.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { SqlStatementError, type SqlDriver, type SqlIntrospector, type SqlStatement } from './sql-driver.js';
@@ -121,7 +122,10 @@ export class SqlSession implements DestinationSession {
     const driver = await this.#driver();
     const catalog = await this.#tables();
     const staging = (await this.#stagingTables())!;
-    const staged = new Map([...this.#staged].map((n) => [n, staging.get(n)!]));
+    // Staged columns with their declared types (a staging table may hold JSON as text).
+    const declared = new Map(load.tables.map((t) => [t.name, new Map(t.columns.map((c) => [c.name, c]))]));
+    const typed = (table: string, c: ColumnSchema) => declared.get(table)?.get(c.name) ?? catalog.get(table)?.find((t) => t.name === c.name) ?? c;
+    const staged = new Map([...this.#staged].map((n) => [n, staging.get(n)!.map((c) => typed(n, c))]));
     let sql: SqlStatement[] = [];
     try {
       const input = { load, dataset: this.#dataset, catalog, staged, dialect: this.#dialect };
@@ -168,10 +172,9 @@ export class SqlSession implements DestinationSession {
   async queryArrow(sql: string, opts?: Abortable): Promise<Table> {
     opts?.signal?.throwIfAborted();
     const driver = await this.#driver();
-    if (!driver.queryArrow) throw new DestinationError(this.#dialect.name, 'this destination cannot return Arrow tables; use query().');
     this.#log?.(sql);
     try {
-      return await driver.queryArrow(sql, this.#readOnly);
+      return driver.queryArrow ? await driver.queryArrow(sql, this.#readOnly) : arrowOfRows(await driver.query(sql, this.#readOnly));
     } catch (err) {
       throw this.#error('query failed', err);
     }
