@@ -4,7 +4,7 @@ import { recordBatchOf } from '../../src/arrow/table-buffer.js';
 import type { DataType } from '../../src/schema/data-types.js';
 import type { QueryResult } from '../destination.js';
 import { DestinationError, DestinationLockedError } from '../errors.js';
-import { SqlStatementError, type SqlDriver, type SqlErrorInfo, type SqlStatement, type StagingTarget } from '../sql/sql-driver.js';
+import { SqlStatementError, runInOrder, type SqlDriver, type SqlErrorInfo, type SqlStatement, type StagingTarget } from '../sql/sql-driver.js';
 import { appendRecordBatch } from './duckdb-chunk-writer.js';
 import { DUCKDB_INSTANCE_OPTIONS, type DuckDBConfig } from './duckdb-config.js';
 import { assertSelectOnly } from './duckdb-read-only.js';
@@ -51,14 +51,8 @@ export class DuckDBDriver implements SqlDriver {
     }
   }
 
-  async run(statements: readonly SqlStatement[]): Promise<void> {
-    for (const [i, st] of statements.entries()) {
-      try {
-        await this.#connection.run(st.sql, st.params as DuckDBValue[] | undefined);
-      } catch (err) {
-        throw new SqlStatementError(i, err);
-      }
-    }
+  run(statements: readonly SqlStatement[]): Promise<void> {
+    return runInOrder(statements, (st) => this.#connection.run(st.sql, st.params as DuckDBValue[] | undefined));
   }
 
   async transaction(statements: readonly SqlStatement[]): Promise<void> {

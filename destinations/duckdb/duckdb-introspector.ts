@@ -1,6 +1,6 @@
 import type { DataType } from '../../src/schema/data-types.js';
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
-import type { SqlDriver, SqlIntrospector } from '../sql/sql-driver.js';
+import { tablesOfColumns, type SqlDriver, type SqlIntrospector } from '../sql/sql-driver.js';
 
 /** Reads a DuckDB schema's tables from `information_schema.columns` of the connection's own catalog. */
 export const duckdbIntrospector: SqlIntrospector = {
@@ -9,14 +9,9 @@ export const duckdbIntrospector: SqlIntrospector = {
       'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = $1 ORDER BY table_name, ordinal_position',
       [schema],
     );
-    const tables = new Map<string, ColumnSchema[]>();
-    for (const row of rows) {
-      const name = String(row['table_name']);
-      const columns = tables.get(name) ?? [];
-      columns.push({ name: String(row['column_name']), dataType: dataTypeOfSqlType(String(row['data_type'])), nullable: true });
-      tables.set(name, columns);
-    }
-    return tables;
+    return tablesOfColumns(
+      rows.map((row) => ({ table: String(row['table_name']), column: { name: String(row['column_name']), dataType: dataTypeOfSqlType(String(row['data_type'])), nullable: true } })),
+    );
   },
 };
 

@@ -8,7 +8,7 @@ import type { ColumnSchema } from '../../src/schema/table-schema.js';
 import type { OpenContext, QueryResult } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import { nativeImport, type Importer } from '../optional-import.js';
-import { SqlStatementError, type SqlDriver, type SqlErrorInfo, type SqlStatement, type StagingTarget } from '../sql/sql-driver.js';
+import { runInOrder, runInTransaction, type SqlDriver, type SqlErrorInfo, type SqlStatement, type StagingTarget } from '../sql/sql-driver.js';
 import type { ResolvedPostgresConfig } from './postgres-config.js';
 import { copyChunks } from './postgres-copy-encoder.js';
 import { loadPostgresDriver, type PostgresDriver } from './postgres-driver.js';
@@ -59,25 +59,12 @@ export class PostgresClient implements SqlDriver {
     return new PostgresClient(client, driver, config, ctx.log);
   }
 
-  async run(statements: readonly SqlStatement[]): Promise<void> {
-    for (const [i, st] of statements.entries()) {
-      try {
-        await this.#client.query(st.sql, st.params as unknown[] | undefined);
-      } catch (err) {
-        throw new SqlStatementError(i, err);
-      }
-    }
+  run(statements: readonly SqlStatement[]): Promise<void> {
+    return runInOrder(statements, (st) => this.#client.query(st.sql, st.params as unknown[] | undefined));
   }
 
-  async transaction(statements: readonly SqlStatement[]): Promise<void> {
-    await this.#client.query('BEGIN');
-    try {
-      await this.run(statements);
-      await this.#client.query('COMMIT');
-    } catch (err) {
-      await this.#client.query('ROLLBACK').catch(() => undefined);
-      throw err instanceof SqlStatementError ? err : new SqlStatementError(undefined, err);
-    }
+  transaction(statements: readonly SqlStatement[]): Promise<void> {
+    return runInTransaction(statements, (st) => this.#client.query(st.sql, st.params as unknown[] | undefined));
   }
 
   async rows(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]> {

@@ -1,5 +1,5 @@
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
-import type { SqlDriver, SqlIntrospector } from '../sql/sql-driver.js';
+import { tablesOfColumns, type SqlDriver, type SqlIntrospector } from '../sql/sql-driver.js';
 import { dataTypeOfPostgresType } from './postgres-type-mapper.js';
 
 /** Reads a PostgreSQL schema's tables from `information_schema.columns`. */
@@ -9,13 +9,11 @@ export const postgresIntrospector: SqlIntrospector = {
       'SELECT table_name, column_name, data_type, udt_name FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position',
       [schema],
     );
-    const tables = new Map<string, ColumnSchema[]>();
-    for (const row of rows) {
-      const name = String(row['table_name']);
-      const columns = tables.get(name) ?? [];
-      columns.push({ name: String(row['column_name']), dataType: dataTypeOfPostgresType(String(row['data_type']), String(row['udt_name'])), nullable: true });
-      tables.set(name, columns);
-    }
-    return tables;
+    return tablesOfColumns(
+      rows.map((row) => ({
+        table: String(row['table_name']),
+        column: { name: String(row['column_name']), dataType: dataTypeOfPostgresType(String(row['data_type']), String(row['udt_name'])), nullable: true },
+      })),
+    );
   },
 };

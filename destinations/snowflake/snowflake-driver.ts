@@ -8,7 +8,7 @@ import type { OpenContext, QueryResult } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import type { Importer } from '../optional-import.js';
 import { ParquetWriter } from '../duckdb/duckdb-parquet-writer.js';
-import { SqlStatementError, type SqlDriver, type SqlErrorInfo, type SqlStatement, type StagingTarget } from '../sql/sql-driver.js';
+import { runInOrder, runInTransaction, type SqlDriver, type SqlErrorInfo, type SqlStatement, type StagingTarget } from '../sql/sql-driver.js';
 import type { SnowflakeConfig } from './snowflake-config.js';
 import { SnowflakeConnection, describe, redact } from './snowflake-connection.js';
 import { STAGE_NAME, copyIntoSql, qualified, stagingSchemaOf } from './snowflake-sql.js';
@@ -52,25 +52,12 @@ export class SnowflakeDriver implements SqlDriver {
     }
   }
 
-  async run(statements: readonly SqlStatement[]): Promise<void> {
-    for (const [i, st] of statements.entries()) {
-      try {
-        await this.#connection.execute(st.sql, st.params as Bind[] | undefined);
-      } catch (err) {
-        throw new SqlStatementError(i, err);
-      }
-    }
+  run(statements: readonly SqlStatement[]): Promise<void> {
+    return runInOrder(statements, (st) => this.#connection.execute(st.sql, st.params as Bind[] | undefined));
   }
 
-  async transaction(statements: readonly SqlStatement[]): Promise<void> {
-    await this.#connection.execute('BEGIN');
-    try {
-      await this.run(statements);
-      await this.#connection.execute('COMMIT');
-    } catch (err) {
-      await this.#connection.execute('ROLLBACK').catch(() => undefined);
-      throw err instanceof SqlStatementError ? err : new SqlStatementError(undefined, err);
-    }
+  transaction(statements: readonly SqlStatement[]): Promise<void> {
+    return runInTransaction(statements, (st) => this.#connection.execute(st.sql, st.params as Bind[] | undefined));
   }
 
   async rows(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]> {

@@ -1,6 +1,6 @@
 import type { DataType } from '../../src/schema/data-types.js';
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
-import type { SqlDriver, SqlIntrospector } from '../sql/sql-driver.js';
+import { tablesOfColumns, type SqlDriver, type SqlIntrospector } from '../sql/sql-driver.js';
 import { STAGE_SEQ_COLUMN } from './snowflake-sql.js';
 
 /**
@@ -14,16 +14,14 @@ export const snowflakeIntrospector: SqlIntrospector = {
       'SELECT "TABLE_NAME", "COLUMN_NAME", "DATA_TYPE" FROM INFORMATION_SCHEMA.COLUMNS WHERE "TABLE_SCHEMA" = ? AND "TABLE_CATALOG" = CURRENT_DATABASE() ORDER BY "TABLE_NAME", "ORDINAL_POSITION"',
       [schema.toUpperCase()],
     );
-    const tables = new Map<string, ColumnSchema[]>();
-    for (const row of rows) {
-      const column = String(row['column_name']);
-      if (column === STAGE_SEQ_COLUMN) continue;
-      const name = String(row['table_name']).toLowerCase();
-      const columns = tables.get(name) ?? [];
-      columns.push({ name: column.toLowerCase(), dataType: dataTypeOf(String(row['data_type'])), nullable: true });
-      tables.set(name, columns);
-    }
-    return tables;
+    return tablesOfColumns(
+      rows
+        .filter((row) => row['column_name'] !== STAGE_SEQ_COLUMN)
+        .map((row) => ({
+          table: String(row['table_name']).toLowerCase(),
+          column: { name: String(row['column_name']).toLowerCase(), dataType: dataTypeOf(String(row['data_type'])), nullable: true },
+        })),
+    );
   },
 };
 
