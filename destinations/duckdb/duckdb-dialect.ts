@@ -24,6 +24,9 @@ export class DuckDBDialect implements SqlDialect {
   quoteIdent(name: string): string {
     return quoteIdent(name);
   }
+  storedName(name: string): string {
+    return name;
+  }
   table(dataset: string, table: string): string {
     return qualified(this.catalog, dataset, table);
   }

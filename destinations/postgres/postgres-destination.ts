@@ -3,6 +3,7 @@ import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
 import { nativeImport, type Importer } from '../optional-import.js';
 import { resolvePostgresConfig, type PostgresConfig } from './postgres-config.js';
+import { postgresDialect } from './postgres-dialect.js';
 import { openPostgresSession } from './postgres-engine.js';
 
 /** What PostgreSQL can do: every type (text_list as text[]), every disposition, transactional DDL, SQL queries, COPY ingest, 63-byte names. */
@@ -39,6 +40,7 @@ export function postgres(config: PostgresConfig, importer: Importer = nativeImpo
   return {
     name: 'postgres',
     capabilities: POSTGRES_CAPABILITIES,
+    dialect: postgresDialect,
     location: (ctx) => `${resolved.location} (schema ${ctx.datasetName})`,
     open: async (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
       opts?.signal?.throwIfAborted();

@@ -14,6 +14,7 @@ export const postgresDialect: SqlDialect = {
   staging: 'temporary',
   maxInList: 10_000,
   quoteIdent,
+  storedName: (name) => name,
   table: (dataset, table) => qualified(dataset, table),
   stagingTable: (_dataset, table) => stagingName(table),
   stagingSchema: () => 'pg_temp',

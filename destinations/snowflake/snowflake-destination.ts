@@ -3,6 +3,7 @@ import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
 import { nativeImport, type Importer } from '../optional-import.js';
 import { endpointOf, validateSnowflakeConfig, type SnowflakeConfig } from './snowflake-config.js';
+import { snowflakeDialect } from './snowflake-dialect.js';
 import { openSnowflakeSession } from './snowflake-engine.js';
 
 /**
@@ -42,6 +43,7 @@ export function snowflake(config: SnowflakeConfig, importer: Importer = nativeIm
   return {
     name: 'snowflake',
     capabilities: SNOWFLAKE_CAPABILITIES,
+    dialect: snowflakeDialect,
     location: (ctx) => `${endpointOf(checked)}/${checked.database}/${ctx.datasetName}`,
     open: (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
       opts?.signal?.throwIfAborted();

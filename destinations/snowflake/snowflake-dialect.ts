@@ -26,6 +26,7 @@ export const snowflakeDialect: SqlDialect = {
   staging: 'persistent',
   maxInList: 1000,
   quoteIdent,
+  storedName: (name) => name.toUpperCase(),
   table: (dataset, table) => qualified(dataset, table),
   stagingTable: (dataset, table) => qualified(stagingSchemaOf(dataset), table),
   stagingSchema: stagingSchemaOf,

@@ -12,6 +12,7 @@ const ansi: SqlDialect = {
   staging: 'temporary',
   maxInList: 2,
   quoteIdent: (n) => `"${n}"`,
+  storedName: (n) => n,
   table: (d, t) => `"${d}"."${t}"`,
   stagingTable: (_d, t) => `"stg"."${t}"`,
   stagingSchema: () => 'stg',
