@@ -85,7 +85,7 @@ const LACKS: Readonly<Record<ConformanceNeed, string>> = {
  * The title a check is declared with for a destination of `capabilities`: as given when it has every
  * capability the check `needs`, else with `[skipped: …]` naming what it lacks (and the check is `it.skip`).
  */
-export function conformanceTitle(title: string, needs: readonly ConformanceNeed[], capabilities: DestinationCapabilities): { readonly title: string; readonly skipped: boolean } {
+function conformanceTitle(title: string, needs: readonly ConformanceNeed[], capabilities: DestinationCapabilities): { readonly title: string; readonly skipped: boolean } {
   const lacking = needs.filter((n) => !HAS[n](capabilities)).map((n) => LACKS[n]);
   return lacking.length === 0 ? { title, skipped: false } : { title: `${title} [skipped: ${lacking.join(', ')}]`, skipped: true };
 }
