@@ -1,4 +1,4 @@
-import { Workspace, WORKSPACE_PRESETS } from '../../src/server/index.js';
+import { Workspace, WORKSPACE_PRESETS, type WorkspaceOptions } from '../../src/server/index.js';
 import type { Dataset } from '../../src/pipeline/dataset.js';
 
 /**
@@ -6,10 +6,10 @@ import type { Dataset } from '../../src/pipeline/dataset.js';
  * must be (computed from `Workspace` alone, never from the loader's code).
  */
 
-/** A tiny workspace whose clock stands still (edits land in one minute, file URLs stay the same); `now()` moves it. */
-export function frozenWorkspace(seed: number): Workspace {
+/** A tiny workspace (`options` changing it) whose clock stands still: edits land in one minute, file URLs stay the same. */
+export function frozenWorkspace(seed: number, options: WorkspaceOptions = {}): Workspace {
   const now = Date.now();
-  return new Workspace({ ...WORKSPACE_PRESETS.tiny, seed }, () => now);
+  return new Workspace({ ...WORKSPACE_PRESETS.tiny, ...options, seed }, () => now);
 }
 
 /** Sorted distinct values of a column. */
