@@ -48,7 +48,7 @@ describe('checkpointSeconds (--checkpoint-seconds), on the pipeline clock', () =
     } finally {
       await server.close();
     }
-  });
+  }, 180_000);
 
   it('--checkpoint-seconds reaches the source: 0 is refused in one line naming the option', async () => {
     const r = await cli(['run', '--checkpoint-seconds', '0', '--duckdb-path', join(dir, 'never.duckdb')], { NOTION_API_KEY: 'x', NOTION_BASE_URL: 'http://127.0.0.1:9' });
@@ -83,7 +83,7 @@ describe('--comments', () => {
     } finally {
       await server.close();
     }
-  });
+  }, 180_000);
 });
 
 describe('Dataset.rows() and toArrow()', () => {
@@ -154,5 +154,5 @@ describe('a rate-limited server', () => {
     } finally {
       await server.close();
     }
-  });
+  }, 180_000);
 });
