@@ -79,8 +79,10 @@ export function notionSource(options: NotionSourceOptions): Source {
 
   const makeClient = (context: ExtractContext): NotionClient => {
     const onProgress = (): void => context.onProgress?.();
-    const limiter = createLimiter({ ...(options.rateLimit === false ? { requests: Infinity } : options.rateLimit), onWait: onProgress });
+    const clock = context.scheduler ? { scheduler: context.scheduler } : {};
+    const limiter = createLimiter({ ...(options.rateLimit === false ? { requests: Infinity } : options.rateLimit), onWait: onProgress, ...clock });
     return createNotionClient({
+      ...clock,
       apiKey: options.apiKey,
       onRequest: onProgress,
       notionVersion: version,
@@ -220,7 +222,7 @@ export function notionSource(options: NotionSourceOptions): Source {
         incremental.snapshot(final, { synced_originals: [...synced.originals], ...(typed ? { typed_tables: typed.state() } : {}) }, version) as unknown as Record<string, unknown>;
 
       const units$ = candidates$.pipe(
-        bufferUnits(unitSize, settings.unitMs),
+        bufferUnits(unitSize, settings.unitMs, context.scheduler),
         concatMap((pages) => {
           const unit = checkpointUnit(
             {

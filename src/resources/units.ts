@@ -53,8 +53,15 @@ export function checkpointUnit(ctx: UnitContext, pages: Obj[]): Observable<Resou
   const blocks$ = settings.blocks ? from(refetch).pipe(ctx.walkBlocks, count(), share()) : EMPTY;
   const indexed$ = ctx.content ? blocks$.pipe(tap((page) => ctx.content!.add(page.items))) : blocks$;
   const pageComments$ = settings.comments === 'none' ? EMPTY : from(refetch).pipe(mergeMap((p) => ctx.commentsOf(p.id, p.id), settings.concurrency), count());
+  // A child_page block's id is its page's, whose comments that page loads; a child_database has none.
   const blockComments$ =
-    settings.comments === 'all' ? blocks$.pipe(mergeMap((b) => from(b.items)), mergeMap((b) => ctx.commentsOf(b.id, b.page_id!), settings.concurrency)) : EMPTY;
+    settings.comments === 'all'
+      ? blocks$.pipe(
+          mergeMap((b) => from(b.items)),
+          filter((b) => b.type !== 'child_page' && b.type !== 'child_database'),
+          mergeMap((b) => ctx.commentsOf(b.id, b.page_id!), settings.concurrency),
+        )
+      : EMPTY;
   const notionContent$ =
     settings.pageContent === 'notion'
       ? from(refetch).pipe(

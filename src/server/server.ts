@@ -28,6 +28,8 @@ export interface ServerOptions {
   readonly latencyMs?: number;
   /** Per-token fixed-window rate limit; over it → 429 `rate_limited` with `Retry-After`. Default `false` (none). */
   readonly rateLimit?: { readonly requests: number; readonly windowMs: number } | false;
+  /** Clock of the rate limit's windows, in epoch ms (a test's virtual clock, shared with the client's). Default `Date.now`. */
+  readonly clock?: () => number;
   /** Seeded fault injection (see {@link FaultPlan}). Default: none. */
   readonly faults?: FaultOptions;
   /** Most results one data source / database query returns before `request_status: incomplete`. Default 10 000. */
@@ -207,6 +209,7 @@ class LocalNotionServer implements NotionServer {
   url = '';
   readonly #latencyMs: number;
   readonly #limiter: FixedWindow | undefined;
+  readonly #clock: () => number;
   readonly #faults: FaultPlan | undefined;
   readonly #cap: number;
   readonly #markdownLimit: number;
@@ -224,6 +227,7 @@ class LocalNotionServer implements NotionServer {
     const rl = options.rateLimit ?? false;
     if (rl !== false && !(rl.requests >= 1 && rl.windowMs > 0)) throw new ConfigError('rateLimit needs requests ≥ 1 and windowMs > 0.');
     this.#limiter = rl === false ? undefined : new FixedWindow(rl.requests, rl.windowMs);
+    this.#clock = options.clock ?? Date.now;
     this.#faults = options.faults === undefined ? undefined : new FaultPlan(options.faults);
     this.#cap = options.queryResultCap ?? 10_000;
     if (!(Number.isInteger(this.#cap) && this.#cap >= 1)) throw new ConfigError('queryResultCap must be a positive integer.');
@@ -334,7 +338,7 @@ class LocalNotionServer implements NotionServer {
     if (typeof version !== 'string' || !VERSIONS.includes(version)) {
       throw validationError(`Notion-Version header failed validation: Notion-Version header should be one of ${VERSIONS.join(', ')}.`);
     }
-    const wait = this.#limiter?.take(Date.now());
+    const wait = this.#limiter?.take(this.#clock());
     if (wait !== undefined) {
       throw new ApiErrorReply(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', {
         additionalData: { rate_limit_reason: 'public_api_request_rate_limit', retry_after: String(wait) },

@@ -236,6 +236,7 @@ export class Workspace {
   readonly #rowCounts: number[];
   readonly #schemas: PropertyDef[][];
   readonly #trashed = new Set<number>();
+  readonly #deleted = new Set<number>();
   readonly #titles = new Map<number, string>();
   readonly #dbTitles = new Map<number, string>();
   readonly #dbEdited = new Map<number, number>();
@@ -379,6 +380,7 @@ export class Workspace {
 
   /** True when page number `pageNo` exists (shared or not, trashed or not). */
   pageExists(pageNo: number): boolean {
+    if (this.#deleted.has(pageNo)) return false;
     const row = this.rowOf(pageNo);
     if (row === undefined) return pageNo < this.options.pages;
     return row.db < this.options.databases && row.row < this.#rowCounts[row.db]!;
@@ -650,7 +652,7 @@ export class Workspace {
     if (!this.isDatabaseShared(d)) return out;
     for (let r = 0; r < this.#rowCounts[d]!; r++) {
       const p = this.rowPageNo(d, r);
-      if (!this.#trashed.has(p)) out.push(p);
+      if (!this.#trashed.has(p) && !this.#deleted.has(p)) out.push(p);
     }
     return out;
   }
@@ -947,6 +949,22 @@ export class Workspace {
       this.#trees.delete(parent.pageNo);
       this.#edited.set(parent.pageNo, Math.max(this.pageEdited(parent.pageNo), floorMinute(this.clock())));
     }
+  }
+
+  /**
+   * Deletes a page for good, as emptying it from the trash or taking the integration's access away does:
+   * the API answers 404 for it, no listing shows it (the trash neither) and no last_edited_time moves, so
+   * only a scan of every page id notices (`detectDeletes`). Takes a database row, or a top-level page
+   * without sub-pages, databases or synced-block originals.
+   */
+  deletePage(id: string): void {
+    const pageNo = this.#page(id);
+    const standalone = this.rowOf(pageNo) === undefined;
+    if (standalone && (this.#pageParent[pageNo] !== -1 || this.#subPages[pageNo]!.length > 0 || this.#pageDbs[pageNo]!.length > 0 || this.#originPages.includes(pageNo))) {
+      throw new ConfigError(`deletePage takes a database row or a top-level page without sub-pages, databases or synced originals; ${id} is not one.`);
+    }
+    this.#deleted.add(pageNo);
+    this.#version++;
   }
 
   /** Adds a row to database `databaseIndex` (created now); returns its page id. */

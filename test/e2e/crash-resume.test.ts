@@ -46,8 +46,9 @@ function cli(path: string, killWhen?: { request?: (n: number) => boolean }): Pro
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(
       process.execPath,
-      ['--import', './test/helpers/ts-loader.mjs', 'src/cli/bin.ts', 'run', '--duckdb-path', path, '--rate-limit', '0', '--checkpoint-pages', '5', '-v', '-q'],
-      { cwd: root, env: { ...process.env, NOTION_API_KEY: server.token, NOTION_BASE_URL: server.url }, stdio: ['ignore', 'ignore', 'pipe'] },
+      ['--import', join(root, 'test/helpers/ts-loader.mjs'), join(root, 'src/cli/bin.ts'), 'run', '--duckdb-path', path, '--rate-limit', '0', '--checkpoint-pages', '5', '-v', '-q'],
+      // In the test's temp directory: the run's trace (.notionflow/) stays out of the checkout.
+      { cwd: dir, env: { ...process.env, NOTION_API_KEY: server.token, NOTION_BASE_URL: server.url }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
     let count = 0;
