@@ -121,6 +121,8 @@ export function notionSource(options: NotionSourceOptions): Source {
       const unitSize = (): number =>
         Math.min(settings.unitPages, Math.floor(settings.unitObjects / Math.max(1, unitsPages === 0 ? 200 : unitsObjects / unitsPages)));
       const seenPages = new Set<string>();
+      // Pages whose own block listing answered 404: their trees are not recorded as loaded.
+      const unreadable = new Set<string>();
       // One synced-block registry for every unit, seeded with the originals earlier runs listed.
       const synced = new SyncedBlocks(prev?.synced_originals ?? []);
       // Listing is much faster than walking trees: page listings wait while too many listed pages await
@@ -209,7 +211,10 @@ export function notionSource(options: NotionSourceOptions): Source {
       const walkBlocks = expandBlocks((id) => blockChildren(c, id) as Observable<ListResponse<BlockRecord>>, {
         concurrency: settings.concurrency,
         synced,
-        onUnreachable: (id, pageId, error) => report(id, reasonOf(error), pageId),
+        onUnreachable: (id, pageId, error) => {
+          if (id === pageId) unreadable.add(id);
+          report(id, reasonOf(error), pageId);
+        },
       });
       /** Synced originals only referenced (on pages the integration cannot see, or not loaded), listed once at the end. */
       const lateOriginals = (): Observable<ResourcePage> =>
@@ -233,6 +238,7 @@ export function notionSource(options: NotionSourceOptions): Source {
               content,
               walkBlocks,
               commentsOf: (blockId, pageId) => commentsOf(c, blockId, pageId),
+              unreadable,
               measured: (objects, trees) => {
                 unitsObjects += objects;
                 unitsPages += trees;
