@@ -54,7 +54,14 @@ export function checkpointUnit(ctx: UnitContext, pages: Obj[]): Observable<Resou
   const indexed$ = ctx.content ? blocks$.pipe(tap((page) => ctx.content!.add(page.items))) : blocks$;
   const pageComments$ = settings.comments === 'none' ? EMPTY : from(refetch).pipe(mergeMap((p) => ctx.commentsOf(p.id, p.id), settings.concurrency), count());
   const blockComments$ =
-    settings.comments === 'all' ? blocks$.pipe(mergeMap((b) => from(b.items)), mergeMap((b) => ctx.commentsOf(b.id, b.page_id!), settings.concurrency)) : EMPTY;
+    settings.comments === 'all'
+      ? blocks$.pipe(
+          mergeMap((b) => from(b.items)),
+          // A child_page block's comments are the sub-page's own (listed with the sub-page); a child_database has none.
+          filter((b) => b.type !== 'child_page' && b.type !== 'child_database'),
+          mergeMap((b) => ctx.commentsOf(b.id, b.page_id!), settings.concurrency),
+        )
+      : EMPTY;
   const notionContent$ =
     settings.pageContent === 'notion'
       ? from(refetch).pipe(
