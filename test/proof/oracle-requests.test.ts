@@ -21,6 +21,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The workspace clock stands still before every run: edits get one known minute, file URLs stay the same. */
 const CLOCK = Date.UTC(2026, 0, 1, 10, 0);
 const FAST_RETRY = { baseMs: 5, maxMs: 50, maxRetryAfterMs: 50 };
+/** Each test runs one to three loads of a tiny workspace (seconds of CPU); the bound leaves room for a shared, busy machine. */
+const LOAD_TIMEOUT = 120_000;
 
 async function withServer(options: WorkspaceOptions, fn: (server: NotionServer, ws: Workspace) => Promise<void>): Promise<void> {
   const ws = new Workspace(options, () => CLOCK);
@@ -53,7 +55,7 @@ describe('a full load makes exactly the requests of the oracle', () => {
         expect(expected.byEndpoint['POST /v1/data_sources/:id/query']).toBe(2);
       }
     });
-  });
+  }, LOAD_TIMEOUT);
 });
 
 describe.each(['2025-09-03', '2022-06-28'] as const)('incremental runs make exactly the requests of the oracle (%s)', (version) => {
@@ -79,5 +81,5 @@ describe.each(['2025-09-03', '2022-06-28'] as const)('incremental runs make exac
       expect(server.stats.byEndpoint).toEqual(unchanged.byEndpoint);
       expect(Object.keys(unchanged.byEndpoint).sort()).toEqual(['GET /v1/users', 'POST /v1/search', version === '2022-06-28' ? 'POST /v1/databases/:id/query' : 'POST /v1/data_sources/:id/query'].sort());
     });
-  });
+  }, LOAD_TIMEOUT);
 });
