@@ -123,7 +123,7 @@ export function notionSource(options: NotionSourceOptions): Source {
       const seenPages = new Set<string>();
       // Pages whose own block listing answered 404: their trees are not recorded as loaded.
       const unreadable = new Set<string>();
-      // One synced-block registry for every unit, seeded with the originals earlier runs listed.
+      // One synced-block registry for every unit, seeded with the originals earlier runs listed with their pages.
       const synced = new SyncedBlocks(prev?.synced_originals ?? []);
       // Listing is much faster than walking trees: page listings wait while too many listed pages await
       // their unit, so memory holds a bounded number of pages whatever the workspace size.
@@ -224,7 +224,7 @@ export function notionSource(options: NotionSourceOptions): Source {
         });
 
       const snapshot = (final: boolean): Record<string, unknown> =>
-        incremental.snapshot(final, { synced_originals: [...synced.originals], ...(typed ? { typed_tables: typed.state() } : {}) }, version) as unknown as Record<string, unknown>;
+        incremental.snapshot(final, { synced_originals: synced.listedWithTheirPages(), ...(typed ? { typed_tables: typed.state() } : {}) }, version) as unknown as Record<string, unknown>;
 
       const units$ = candidates$.pipe(
         bufferUnits(unitSize, settings.unitMs, context.scheduler),

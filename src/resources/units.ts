@@ -58,6 +58,7 @@ export function checkpointUnit(ctx: UnitContext, pages: Obj[]): Observable<Resou
     settings.comments === 'all'
       ? blocks$.pipe(
           mergeMap((b) => from(b.items)),
+          // A child_page block's comments are the sub-page's own (listed with the sub-page); a child_database has none.
           filter((b) => b.type !== 'child_page' && b.type !== 'child_database'),
           mergeMap((b) => ctx.commentsOf(b.id, b.page_id!), settings.concurrency),
         )
