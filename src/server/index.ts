@@ -5,7 +5,7 @@
  */
 export { startNotionServer } from './server.js';
 export type { NotionServer, ServerOptions, ServerStats } from './server.js';
-export { FAULT_KINDS } from './faults.js';
+export { DEFAULT_FAULT_KINDS, FAULT_KINDS } from './faults.js';
 export type { FaultKind, FaultOptions } from './faults.js';
 export { floorMinute, NOTION_VERSIONS, Workspace, WORKSPACE_PRESETS } from './workspace.js';
 export type {

@@ -52,7 +52,7 @@ export interface ServerStats {
   readonly total: number;
   /** Requests by endpoint key, e.g. `'GET /v1/blocks/:id/children'`, `'POST /v1/search'`. */
   readonly byEndpoint: Readonly<Record<string, number>>;
-  /** Responses by HTTP status (a `reset` fault sends none). */
+  /** Responses by HTTP status (a `slow` answer the client hung up on sends none). */
   readonly byStatus: Readonly<Record<string, number>>;
   /** 429 answers. */
   readonly rateLimited: number;
@@ -60,6 +60,8 @@ export interface ServerStats {
   readonly faults: Readonly<Partial<Record<FaultKind, number>>>;
   /** Injected faults, all kinds. */
   readonly faultsInjected: number;
+  /** `slow` answers the client hung up on (timed out) before they were sent. */
+  readonly abandoned: number;
 }
 
 /** A running local Notion server. */
@@ -99,6 +101,21 @@ function errorReply(e: ApiErrorReply, requestId: string): Reply {
   const body: JsonObject = { object: 'error', status: e.status, code: e.apiCode, message: e.message, request_id: requestId };
   if (e.additionalData !== undefined) body.additional_data = e.additionalData;
   return { status: e.status, body: JSON.stringify(body), headers: { 'content-type': JSON_TYPE, 'x-notion-request-id': requestId, ...e.headers } };
+}
+
+/** Waits `ms` before an answer is sent: true then, false as soon as the client hangs up (nothing is sent). */
+function holdBack(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const hungUp = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      res.off('close', hungUp);
+      resolve(true);
+    }, ms);
+    res.once('close', hungUp);
+  });
 }
 
 function safeDecode(s: string): string {
@@ -199,8 +216,8 @@ class FixedWindow {
   }
 }
 
-function emptyStats(): { total: number; byEndpoint: Record<string, number>; byStatus: Record<string, number>; rateLimited: number; faults: Partial<Record<FaultKind, number>>; faultsInjected: number } {
-  return { total: 0, byEndpoint: {}, byStatus: {}, rateLimited: 0, faults: {}, faultsInjected: 0 };
+function emptyStats(): { total: number; byEndpoint: Record<string, number>; byStatus: Record<string, number>; rateLimited: number; faults: Partial<Record<FaultKind, number>>; faultsInjected: number; abandoned: number } {
+  return { total: 0, byEndpoint: {}, byStatus: {}, rateLimited: 0, faults: {}, faultsInjected: 0, abandoned: 0 };
 }
 
 class LocalNotionServer implements NotionServer {
@@ -316,15 +333,18 @@ class LocalNotionServer implements NotionServer {
       reply = errorReply(error, requestId);
     }
     if (this.#latencyMs > 0) await new Promise((r) => setTimeout(r, this.#latencyMs));
-    if (fault === 'reset') {
-      req.socket.destroy();
+    if (fault === 'slow' && !(await holdBack(res, this.#faults!.slowMs))) {
+      this.#stats.abandoned++;
       return;
     }
     this.#stats.byStatus[reply.status] = (this.#stats.byStatus[reply.status] ?? 0) + 1;
-    const body = Buffer.from(reply.body, 'utf8');
+    const full = Buffer.from(reply.body, 'utf8');
+    const half = full.subarray(0, Math.floor(full.length / 2));
+    // A truncated body is a complete HTTP answer whose JSON stops halfway; a reset cuts the connection itself.
+    const body = fault === 'truncated' ? half : full;
     res.writeHead(reply.status, { ...reply.headers, 'content-length': String(body.length) });
-    if (fault === 'truncated') {
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+    if (fault === 'reset') {
+      res.write(half, () => req.socket.resetAndDestroy());
       return;
     }
     res.end(body);
@@ -355,7 +375,7 @@ class LocalNotionServer implements NotionServer {
       case '503': return json(503, 'service_unavailable', 'Notion is unavailable. Try again later.');
       case '504': return json(504, 'gateway_timeout', 'Notion timed out while processing the request.');
       case '409': return json(409, 'conflict_error', 'Conflict occurred while saving. Please try again.');
-      case '529': return json(529, 'service_overload', 'Notion is overloaded. Please try again shortly.', { 'retry-after': String(requestId.charCodeAt(0) % 2) });
+      case '529': return json(529, 'service_overload', 'Notion is overloaded. Please try again shortly.', { 'retry-after': '1' });
       case '502': return { status: 502, body: HTML_502, headers: { 'content-type': 'text/html' } };
       case 'html': return { status: 200, body: HTML_PAGE, headers: { 'content-type': 'text/html; charset=utf-8' } };
       default: return undefined;
