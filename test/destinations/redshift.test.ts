@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { recordBatchOf } from '../../src/arrow/table-buffer.js';
+import { DESTINATIONS } from '../../src/cli/destinations.js';
+import { resolveConfig } from '../../src/config/resolve-config.js';
 import { ConfigError } from '../../src/errors.js';
 import type { ColumnSchema, TableSchema } from '../../src/schema/table-schema.js';
 import type { LoadCommit } from '../../destinations/destination.js';
@@ -271,6 +276,34 @@ describe('redshift destination', () => {
     expect(secret.location({ pipelineName: 'p', datasetName: 'Notion_Data' })).toBe('redshift://postgres@127.0.0.1:5439/db (schema notion_data, staging s3://b/a/b/)');
     expect(resolveRedshiftConfig({ ...base, sslmode: undefined as never }).client.ssl).toEqual({ rejectUnauthorized: false });
     expect(resolveRedshiftConfig({ ...base, sslmode: 'verify-full' }).client.ssl).toEqual({ rejectUnauthorized: true });
+  });
+
+  it('is built by the CLI from [destination.redshift] and NOTIONFLOW__DESTINATION__REDSHIFT__ settings; without them, one line naming them', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'notionflow-redshift-cli-'));
+    const db = await emulator.database();
+    try {
+      await mkdir(join(cwd, '.notionflow'));
+      await writeFile(join(cwd, '.notionflow', 'config.toml'), `[destination.redshift]\nhost = "127.0.0.1"\nport = ${server.port}\nuser = "postgres"\nsslmode = "disable"\ns3_bucket = "${EMULATOR_BUCKET}"\ns3_prefix = "cli"\n`);
+      const env = {
+        NOTIONFLOW__DESTINATION__REDSHIFT__DATABASE: db.name,
+        NOTIONFLOW__DESTINATION__REDSHIFT__IAM_ROLE: 'arn:aws:iam::123456789012:role/from-env',
+        NOTIONFLOW__DESTINATION__REDSHIFT__PASSWORD: 'env-password-secret',
+      };
+      const destination = await DESTINATIONS['redshift']!.create(resolveConfig({ cwd, env }));
+      expect(destination.name).toBe('redshift');
+      expect(destination.location({ pipelineName: 'p', datasetName: 'd' })).toBe(`redshift://postgres@127.0.0.1:${server.port}/${db.name} (schema d, staging s3://${EMULATOR_BUCKET}/cli/)`);
+      // The settings reach the connection: a session opens on the emulated cluster's database and reads its (empty) state.
+      const session = await destination.open({ pipelineName: 'p', datasetName: 'd' });
+      expect(await session.readState('p')).toBeUndefined();
+      await session.close();
+      await expect(DESTINATIONS['redshift']!.create(resolveConfig({ cwd: join(cwd, 'nowhere'), env: {} }))).rejects.toThrow(
+        /^the redshift destination needs destination\.redshift\.host, \.database, \.user and \.s3_bucket, with \.iam_role or \.aws_access_key_id and \.aws_secret_access_key/,
+      );
+      await expect(DESTINATIONS['redshift']!.create(resolveConfig({ cwd, env: { NOTIONFLOW__DESTINATION__REDSHIFT__DATABASE: 'x' } }))).rejects.toThrow(/COPY needs an authorization/);
+    } finally {
+      await db.drop();
+      await rm(cwd, { recursive: true, force: true });
+    }
   });
 
   it('connects only to 127.0.0.1 (PostgreSQL and s3rver)', () => {
