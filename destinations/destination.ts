@@ -1,6 +1,7 @@
 import type { RecordBatch, Table } from 'apache-arrow';
 import type { DataType } from '../src/schema/data-types.js';
 import type { TableSchema, WriteDisposition } from '../src/schema/table-schema.js';
+import type { SqlDialect } from './sql/sql-dialect.js';
 
 /** Options every async destination call accepts. */
 export interface Abortable {
@@ -170,5 +171,10 @@ export interface Destination {
   readonly capabilities: DestinationCapabilities;
   /** Where the data goes (file path, URL without credentials); shown in load info. Never contains secrets. */
   location(ctx: Pick<OpenContext, 'pipelineName' | 'datasetName'>): string;
+  /**
+   * How a SQL destination names things, for SQL written against it (`dataset().table()`, the CLI, the
+   * dashboard). Absent: ANSI double quotes, names kept as they are.
+   */
+  readonly dialect?: Pick<SqlDialect, 'quoteIdent' | 'storedName'>;
   open(ctx: OpenContext, opts?: Abortable): Promise<DestinationSession>;
 }

@@ -1,11 +1,9 @@
 import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
 import type { Importer } from '../optional-import.js';
-import { SqlSession, type SqlEngine } from '../sql/sql-session.js';
 import { resolveRedshiftConfig, type RedshiftConfig } from './redshift-config.js';
-import { REDSHIFT_DIALECT } from './redshift-dialect.js';
-import { RedshiftDriver } from './redshift-driver.js';
-import { REDSHIFT_INTROSPECTOR } from './redshift-introspector.js';
+import { redshiftDialect } from './redshift-dialect.js';
+import { openRedshiftSession } from './redshift-engine.js';
 import { REDSHIFT_MAX_VARCHAR_BYTES } from './redshift-type-mapper.js';
 
 /**
@@ -51,17 +49,11 @@ export function redshift(config: RedshiftConfig, importer?: Importer): Destinati
   return {
     name: 'redshift',
     capabilities: REDSHIFT_CAPABILITIES,
+    dialect: redshiftDialect,
     location: (ctx) => `${resolved.location} (schema ${ctx.datasetName.toLowerCase()}, staging s3://${resolved.s3.bucket}/${resolved.s3.prefix})`,
     open: async (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
       opts?.signal?.throwIfAborted();
-      const engine: SqlEngine = {
-        dialect: REDSHIFT_DIALECT,
-        introspector: REDSHIFT_INTROSPECTOR,
-        connect: () => RedshiftDriver.connect(resolved, { datasetName: ctx.datasetName, ...(ctx.log ? { log: ctx.log } : {}) }, importer),
-      };
-      const session = new SqlSession(engine, ctx);
-      await session.connect();
-      return session;
+      return openRedshiftSession(resolved, ctx, importer);
     },
   };
 }

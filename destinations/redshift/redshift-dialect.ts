@@ -37,9 +37,10 @@ export function literal(value: string): string {
 const VARCHAR = `VARCHAR(${REDSHIFT_MAX_VARCHAR_BYTES})`;
 
 /** How Redshift spells the SQL core's statements: the common subset of Redshift and PostgreSQL, nothing else. */
-export const REDSHIFT_DIALECT: SqlDialect = {
+export const redshiftDialect: SqlDialect = {
   name: 'redshift',
   quoteIdent,
+  storedName: (name) => name.toLowerCase(),
   table: (dataset, table) => `${quoteIdent(dataset)}.${quoteIdent(table)}`,
   // A TEMP table lives in the session's own schema, which Redshift searches first; it cannot be named, so the
   // staging table is referred to unqualified (and only after this session created it).
@@ -74,7 +75,7 @@ export const REDSHIFT_DIALECT: SqlDialect = {
     const rn = quoteIdent('_nf_stage_rn');
     const keys = key.map(quoteIdent).join(', ');
     return (
-      `SELECT ${columns.map((c) => REDSHIFT_DIALECT.stagedValue(c)).join(', ')} FROM ` +
+      `SELECT ${columns.map((c) => redshiftDialect.stagedValue(c)).join(', ')} FROM ` +
       `(SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keys} ORDER BY ${quoteIdent(STAGE_SEQ_COLUMN)} DESC) AS ${rn} FROM ${staging}) AS ${quoteIdent('s')} ` +
       `WHERE ${rn} = 1`
     );

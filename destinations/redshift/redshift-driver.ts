@@ -10,7 +10,7 @@ import { DestinationError } from '../errors.js';
 import type { ParquetWriter } from '../duckdb/duckdb-parquet-writer.js';
 import { importOptional, type Importer } from '../optional-import.js';
 import { arrowTableOf, isTransientError, plainParser, plainRow } from '../postgres/postgres-values.js';
-import { SqlStatementError, type SqlDriver, type SqlErrorInfo, type SqlStatement, type StagingTarget } from '../sql/sql-driver.js';
+import { runInOrder, runInTransaction, type SqlDriver, type SqlErrorInfo, type SqlStatement, type StagingTarget } from '../sql/sql-driver.js';
 import type { ResolvedRedshiftConfig } from './redshift-config.js';
 import { literal } from './redshift-dialect.js';
 import { stageFileOf } from './redshift-stage-file.js';
@@ -86,32 +86,12 @@ export class RedshiftDriver implements SqlDriver {
     return driver;
   }
 
-  async run(statements: readonly SqlStatement[]): Promise<void> {
-    for (const [i, st] of statements.entries()) {
-      try {
-        await this.#exec(st);
-      } catch (err) {
-        throw new SqlStatementError(i, err);
-      }
-    }
+  run(statements: readonly SqlStatement[]): Promise<void> {
+    return runInOrder(statements, (st) => this.#exec(st));
   }
 
-  async transaction(statements: readonly SqlStatement[]): Promise<void> {
-    await this.#client.query('BEGIN');
-    for (const [i, st] of statements.entries()) {
-      try {
-        await this.#exec(st);
-      } catch (err) {
-        await this.#client.query('ROLLBACK').catch(() => undefined);
-        throw new SqlStatementError(i, err);
-      }
-    }
-    try {
-      await this.#client.query('COMMIT');
-    } catch (err) {
-      await this.#client.query('ROLLBACK').catch(() => undefined);
-      throw new SqlStatementError(undefined, err);
-    }
+  transaction(statements: readonly SqlStatement[]): Promise<void> {
+    return runInTransaction(statements, (st) => this.#exec(st));
   }
 
   async rows(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]> {

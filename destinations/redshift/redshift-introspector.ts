@@ -1,5 +1,5 @@
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
-import type { SqlDriver, SqlIntrospector } from '../sql/sql-driver.js';
+import { tablesOfColumns, type SqlDriver, type SqlIntrospector } from '../sql/sql-driver.js';
 import { dataTypeOfRedshiftType } from './redshift-type-mapper.js';
 
 /**
@@ -7,20 +7,18 @@ import { dataTypeOfRedshiftType } from './redshift-type-mapper.js';
  * Redshift stores them, lower case). A column's type is its domain's name where it has one, else its data
  * type: Redshift reports SUPER columns as `super`.
  */
-export const REDSHIFT_INTROSPECTOR: SqlIntrospector = {
+export const redshiftIntrospector: SqlIntrospector = {
   async tables(driver: SqlDriver, schema: string): Promise<Map<string, ColumnSchema[]>> {
     const rows = await driver.rows(
       'SELECT table_name, column_name, coalesce(domain_name, data_type) AS data_type FROM information_schema.columns ' +
         'WHERE table_schema = CAST($1 AS VARCHAR(128)) ORDER BY table_name, ordinal_position',
       [schema.toLowerCase()],
     );
-    const tables = new Map<string, ColumnSchema[]>();
-    for (const row of rows) {
-      const name = String(row['table_name']);
-      const columns = tables.get(name) ?? [];
-      columns.push({ name: String(row['column_name']), dataType: dataTypeOfRedshiftType(String(row['data_type'])), nullable: true });
-      tables.set(name, columns);
-    }
-    return tables;
+    return tablesOfColumns(
+      rows.map((row) => ({
+        table: String(row['table_name']),
+        column: { name: String(row['column_name']), dataType: dataTypeOfRedshiftType(String(row['data_type'])), nullable: true },
+      })),
+    );
   },
 };

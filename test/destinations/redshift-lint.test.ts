@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { REDSHIFT_DIALECT } from '../../destinations/redshift/index.js';
+import { redshiftDialect } from '../../destinations/redshift/index.js';
 import { lintRedshiftSql, type RedshiftLintRule } from '../helpers/fake-redshift/redshift-lint.js';
 import { foldQuotedIdentifiers, tokenize } from '../helpers/fake-redshift/redshift-tokens.js';
 
@@ -79,7 +79,7 @@ describe('the Redshift dialect lint', () => {
       { name: 'j', dataType: 'json' as const, nullable: true },
       { name: 'ts', dataType: 'timestamp' as const, nullable: true },
     ];
-    const d = REDSHIFT_DIALECT;
+    const d = redshiftDialect;
     const statements = [
       ...d.createDataset('Notion_Data'),
       d.createTable('Notion_Data', 'Pages', columns),
