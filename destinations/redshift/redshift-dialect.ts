@@ -81,6 +81,8 @@ export const redshiftDialect: SqlDialect = {
     );
   },
   maxInList: 1000,
+  // State and schema longer than a VARCHAR are stored in parts (the core splits them).
+  maxTextBytes: REDSHIFT_MAX_VARCHAR_BYTES,
 };
 
 function stagingColumn(column: ColumnSchema): string {
