@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +43,8 @@ interface Duck {
  *   Parquet file with DuckDB, checks it as a Parquet COPY would (as many columns as the table, in its
  *   order, compatible types, strings no longer than their VARCHAR's **bytes**, a known authorization) and
  *   inserts the rows into the (temp) table;
- * - quoted identifiers are folded to lower case, as Redshift does;
+ * - quoted identifiers are folded to lower case, as Redshift does, and names of 64 to 127 bytes (Redshift's
+ *   limit, over PostgreSQL's 63) are sent as unique short aliases and mapped back in results;
  * - string literals read backslashes as escapes (`standard_conforming_strings` off), as Redshift does;
  * - each test database (made from a template) has `SUPER` as `CREATE DOMAIN super AS jsonb`, and
  *   `JSON_PARSE`, `JSON_SERIALIZE` and `GETDATE()` as SQL functions.
@@ -63,6 +65,8 @@ export class RedshiftEmulator {
   /** COPY statements carried out, with the rows each loaded. */
   readonly copies: { readonly sql: string; readonly rows: number }[] = [];
   #databases = 0;
+  /** PostgreSQL's short names of names longer than its 63 bytes, to the Redshift names (see {@link #shortName}). */
+  readonly #aliases = new Map<string, string>();
 
   private constructor(postgres: PostgresServer, admin: pg.Client, s3: S3rver, duck: Duck, dir: string) {
     this.#postgres = postgres;
@@ -179,16 +183,36 @@ export class RedshiftEmulator {
         if (typeof text !== 'string' || typeof values === 'function' || callback !== undefined) return (super.query as (...a: unknown[]) => never)(config, values, callback);
         emulator.statements.push({ sql: text, inTransaction: this.#inTransaction });
         const first = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase();
-        const folded = foldQuotedIdentifiers(text);
+        const folded = foldQuotedIdentifiers(text, (name) => emulator.#shortName(name));
         const run = (sql: string, params?: unknown[]) => (super.query as (c: string, v?: unknown[]) => Promise<pg.QueryResult>)(sql, params);
         let result: Promise<unknown>;
         if (first === 'COPY' && /\bFROM\s+'s3:\/\//i.test(folded)) result = emulator.#copy(folded, run);
-        else result = (super.query as (...a: unknown[]) => Promise<unknown>)(typeof config === 'string' ? folded : { ...(config as object), text: folded }, values);
+        else result = (super.query as (...a: unknown[]) => Promise<pg.QueryResult>)(typeof config === 'string' ? folded : { ...(config as object), text: folded }, values).then((r) => emulator.#longNames(r));
         if (first === 'BEGIN' || first === 'START') this.#inTransaction = true;
         if (first === 'COMMIT' || first === 'ROLLBACK' || first === 'END' || first === 'ABORT') this.#inTransaction = false;
         return result as never;
       }
     };
+  }
+
+  /**
+   * The name PostgreSQL stores for a Redshift name: itself up to PostgreSQL's 63 bytes; a longer one (Redshift
+   * takes 127) as a unique short alias, mapped back in results by {@link #longNames}.
+   */
+  #shortName(name: string): string {
+    if (Buffer.byteLength(name) <= 63) return name;
+    const alias = `nf_long_${createHash('md5').update(name).digest('hex')}`;
+    this.#aliases.set(alias, name);
+    return alias;
+  }
+
+  /** A result with every alias of {@link #shortName} (column names and catalog values) back to its Redshift name. */
+  #longNames(result: pg.QueryResult): pg.QueryResult {
+    if (this.#aliases.size === 0 || !Array.isArray(result.rows)) return result;
+    const long = (v: unknown) => (typeof v === 'string' ? (this.#aliases.get(v) ?? v) : v);
+    for (const f of result.fields ?? []) f.name = long(f.name) as string;
+    result.rows = result.rows.map((row: unknown) => (Array.isArray(row) ? row.map(long) : Object.fromEntries(Object.entries(row as object).map(([k, v]) => [long(k), long(v)]))));
+    return result;
   }
 
   /** Carry out a Redshift `COPY … FROM 's3://…' … FORMAT AS PARQUET` on the connection `run` sends to. */

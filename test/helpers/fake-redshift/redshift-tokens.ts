@@ -89,14 +89,16 @@ export function tokenize(sql: string): Token[] {
 /**
  * The statement as Redshift resolves its names: the text of every `"…"` identifier folded to lower case
  * (Redshift folds quoted identifiers unless `enable_case_sensitive_identifier` is on; PostgreSQL keeps
- * their case), strings and everything else untouched.
+ * their case), then passed through `rename`; strings and everything else untouched.
  */
-export function foldQuotedIdentifiers(sql: string): string {
+export function foldQuotedIdentifiers(sql: string, rename: (name: string) => string = (name) => name): string {
   let out = '';
   let at = 0;
   for (const t of tokenize(sql)) {
-    if (t.kind !== 'quoted' || t.value === t.value.toLowerCase()) continue;
-    out += sql.slice(at, t.start) + `"${t.value.toLowerCase().replaceAll('"', '""')}"`;
+    if (t.kind !== 'quoted') continue;
+    const name = rename(t.value.toLowerCase());
+    if (name === t.value) continue;
+    out += sql.slice(at, t.start) + `"${name.replaceAll('"', '""')}"`;
     at = t.end;
   }
   return out + sql.slice(at);
