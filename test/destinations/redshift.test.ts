@@ -206,20 +206,24 @@ describe('redshift destination', () => {
     expect(left).toEqual([{ id: 'plain' }]);
   });
 
-  it('folds names to lower case: a dataset and columns given in upper case are stored and found in lower case', async () => {
+  it('stores a dataset named in upper case in lower case, as Redshift folds it, and takes names of up to 127 bytes', async () => {
     const db = await emulator.database();
     const destination = emulator.watch(redshift(emulator.config(db.name), emulator.importer));
-    const table: TableSchema = { name: 'Mixed', columns: [col('Id', 'text', false), col('Title', 'text')], writeDisposition: 'append' };
+    const long = `c${'_é'.repeat(42)}`; // 127 bytes: over PostgreSQL's 63, within Redshift's 127
+    const table: TableSchema = { name: `t_${'x'.repeat(120)}`, columns: [col('id', 'text', false), col(long, 'text')], writeDisposition: 'append' };
     try {
       for (let run = 1; run <= 2; run++) {
         const session = new RuntimeSession(await destination.open({ pipelineName: 'p', datasetName: 'Notion_Data' }));
         await session.readState('p');
         await session.ensureSchema([table]);
-        await session.write('Mixed', recordBatchOf(table.columns, [{ Id: `a${run}`, Title: 't' }]));
+        await session.write(table.name, recordBatchOf(table.columns, [{ id: `a${run}`, [long]: 'v' }]));
         await session.commit(loadOf([table], { loadId: `l${run}` }));
-        expect((await session.query('SELECT "ID", title FROM "NOTION_DATA"."MIXED" ORDER BY 1')).rows).toEqual(run === 1 ? [{ id: 'a1', title: 't' }] : [{ id: 'a1', title: 't' }, { id: 'a2', title: 't' }]);
+        const rows = (await session.query(`SELECT * FROM "NOTION_DATA"."${table.name}" ORDER BY 1`)).rows;
+        expect(rows).toEqual(Array.from({ length: run }, (_, i) => ({ id: `a${i + 1}`, [long]: 'v' })));
         await session.close();
       }
+      expect(Buffer.byteLength(long)).toBe(127);
+      expect(destination.dialect?.storedName('Notion_Data')).toBe('notion_data');
     } finally {
       await db.drop();
     }
