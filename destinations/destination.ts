@@ -30,6 +30,11 @@ export interface DestinationCapabilities {
   readonly maxIdentifierLength: number;
   /** Whether quoted identifiers keep their case (Snowflake and Redshift fold them). */
   readonly caseSensitiveIdentifiers: boolean;
+  /**
+   * Longest text value the destination stores, in UTF-8 bytes: a longer one is cut to the longest prefix
+   * of whole characters that fits (Redshift: 65535, its VARCHAR limit). Infinity: no limit.
+   */
+  readonly maxTextBytes: number;
   /** Precision of stored timestamps: 3 = ms, 6 = µs, 9 = ns. */
   readonly timestampPrecision: 3 | 6 | 9;
   /** The batch size the destination writes best; `toRecordBatches` cuts at whichever comes first. */

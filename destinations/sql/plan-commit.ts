@@ -192,25 +192,39 @@ function systemRows(dialect: SqlDialect, dataset: string, load: LoadCommit): Sql
       sql: `DELETE FROM ${state} WHERE ${c('pipeline_name')} = ${dialect.param(1, 'text')} AND ${c('_dlt_load_id')} = ${dialect.param(2, 'text')}`,
       params: [load.pipelineName, load.loadId],
     },
-    {
+  ];
+  // A state longer than the engine's text limit goes in parts, one row each, in version order (see SqlDialect.maxTextBytes).
+  for (const part of textParts(stateJson, dialect.maxTextBytes)) {
+    out.push({
       table: '_dlt_pipeline_state',
       sql:
         `INSERT INTO ${state} (${c('version', 'engine_version', 'pipeline_name', 'state', 'created_at', 'version_hash', '_dlt_load_id')}) ` +
         `SELECT coalesce(max(${c('version')}), 0) + 1, ${STATE_ENGINE_VERSION}, ${p('text', 'text').join(', ')}, ${dialect.now()}, ` +
         `${dialect.param(3, 'text')}, ${dialect.param(4, 'text')} FROM ${state} WHERE ${c('pipeline_name')} = ${dialect.param(5, 'text')}`,
-      params: [load.pipelineName, stateJson, md5(stateJson), load.loadId, load.pipelineName],
-    },
-  ];
+      params: [load.pipelineName, part, md5(stateJson), load.loadId, load.pipelineName],
+    });
+  }
   if (load.schemaChanged) {
     const version = q('_dlt_version');
-    out.push({
-      table: '_dlt_version',
-      sql:
-        `INSERT INTO ${version} (${c('version', 'engine_version', 'inserted_at', 'schema_name', 'version_hash', 'schema')}) ` +
-        `SELECT coalesce(max(${c('version')}), 0) + 1, ${SCHEMA_ENGINE_VERSION}, ${dialect.now()}, ${p('text', 'text', 'text').join(', ')} ` +
-        `FROM ${version} WHERE ${c('schema_name')} = ${dialect.param(4, 'text')}`,
-      params: [load.schemaName, load.schemaVersionHash, JSON.stringify({ name: load.schemaName, version_hash: load.schemaVersionHash, tables: load.tables }), load.schemaName],
-    });
+    const parts = textParts(JSON.stringify({ name: load.schemaName, version_hash: load.schemaVersionHash, tables: load.tables }), dialect.maxTextBytes);
+    // Where texts may be split, a hash's parts are its only rows, so that reading them back by hash joins one copy.
+    if (dialect.maxTextBytes !== undefined) {
+      out.push({
+        table: '_dlt_version',
+        sql: `DELETE FROM ${version} WHERE ${c('schema_name')} = ${dialect.param(1, 'text')} AND ${c('version_hash')} = ${dialect.param(2, 'text')}`,
+        params: [load.schemaName, load.schemaVersionHash],
+      });
+    }
+    for (const part of parts) {
+      out.push({
+        table: '_dlt_version',
+        sql:
+          `INSERT INTO ${version} (${c('version', 'engine_version', 'inserted_at', 'schema_name', 'version_hash', 'schema')}) ` +
+          `SELECT coalesce(max(${c('version')}), 0) + 1, ${SCHEMA_ENGINE_VERSION}, ${dialect.now()}, ${p('text', 'text', 'text').join(', ')} ` +
+          `FROM ${version} WHERE ${c('schema_name')} = ${dialect.param(4, 'text')}`,
+        params: [load.schemaName, load.schemaVersionHash, part, load.schemaName],
+      });
+    }
   }
   const loads = q('_dlt_loads');
   out.push(
@@ -224,6 +238,25 @@ function systemRows(dialect: SqlDialect, dataset: string, load: LoadCommit): Sql
     },
   );
   return out;
+}
+
+/**
+ * `text` in consecutive parts of at most `maxBytes` UTF-8 bytes each, cut between characters (never inside
+ * one); the whole text when it fits or there is no limit.
+ */
+export function textParts(text: string, maxBytes: number | undefined): string[] {
+  if (maxBytes === undefined || text.length * 3 <= maxBytes) return [text];
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return [text];
+  const parts: string[] = [];
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(start + maxBytes, bytes.length);
+    // Back over UTF-8 continuation bytes (10xxxxxx) to the start of the character.
+    while (end < bytes.length && end > start && (bytes[end]! & 0xc0) === 0x80) end--;
+    parts.push(bytes.subarray(start, end).toString('utf8'));
+    start = end;
+  }
+  return parts;
 }
 
 /** The hex MD5 of a text, as dlt writes `version_hash`. */

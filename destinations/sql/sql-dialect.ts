@@ -69,4 +69,11 @@ export interface SqlDialect {
   readonly mergedIdsTable?: string;
   /** Most values in one `IN (…)` list; longer delete lists are split. */
   readonly maxInList: number;
+  /**
+   * Longest text one value may hold, in UTF-8 bytes (Redshift: 65535, its VARCHAR limit); undefined: no
+   * limit. A pipeline state or schema longer than that is stored as several rows of `_dlt_pipeline_state`
+   * (one load's rows) or `_dlt_version` (one hash's rows), each holding a part in `version` order, and
+   * `readState` joins the parts again.
+   */
+  readonly maxTextBytes?: number;
 }

@@ -79,6 +79,14 @@ export class SqlSession implements DestinationSession {
     );
     if (!state) return undefined;
     const loadId = String(state['_dlt_load_id']);
+    // With a text limit a state may be stored in parts: the load's rows in version order (see SqlDialect.maxTextBytes).
+    const split = this.#dialect.maxTextBytes !== undefined;
+    const p2 = this.#dialect.param(2, 'text');
+    const stateText = split
+      ? (await this.#rows(`SELECT ${c('state')} FROM ${this.#q('_dlt_pipeline_state')} WHERE ${c('pipeline_name')} = ${p1} AND ${c('_dlt_load_id')} = ${p2} ORDER BY ${c('version')}`, [pipelineName, loadId]))
+          .map((r) => String(r['state']))
+          .join('')
+      : state['state'];
     let version: Record<string, unknown> | undefined;
     if (catalog.has('_dlt_version')) {
       // The schema the state was committed with (its load row names the hash); else the newest version.
@@ -89,8 +97,12 @@ export class SqlSession implements DestinationSession {
       const columns = `${c('schema')}, ${c('version_hash')} FROM ${this.#q('_dlt_version')}`;
       if (typeof hash === 'string') [version] = await this.#rows(`SELECT ${columns} WHERE ${c('version_hash')} = ${p1} ORDER BY ${c('version')} DESC LIMIT 1`, [hash]);
       version ??= (await this.#rows(`SELECT ${columns} ORDER BY ${c('version')} DESC LIMIT 1`))[0];
+      if (version && split) {
+        const parts = await this.#rows(`SELECT ${c('schema')} FROM ${this.#q('_dlt_version')} WHERE ${c('version_hash')} = ${p1} ORDER BY ${c('version')}`, [version['version_hash']]);
+        version = { ...version, schema: parts.map((r) => String(r['schema'])).join('') };
+      }
     }
-    return storedStateOf(state['state'], loadId, version && { schema: version['schema'], versionHash: version['version_hash'] });
+    return storedStateOf(stateText, loadId, version && { schema: version['schema'], versionHash: version['version_hash'] });
   }
 
   async ensureSchema(tables: readonly TableSchema[], opts?: Abortable): Promise<void> {

@@ -80,6 +80,43 @@ export const DESTINATIONS: Readonly<Record<string, CliDestination>> = {
       });
     },
   },
+  redshift: {
+    help: [
+      'host, port (5439), database, user, password, sslmode = require | verify-full | disable;',
+      'staging: s3_bucket, s3_prefix, s3_region, s3_endpoint; COPY: iam_role, or aws_access_key_id + aws_secret_access_key (+ aws_session_token)',
+      'needs: npm install pg @aws-sdk/client-s3',
+    ].join('\n'),
+    create: async (config) => {
+      const { redshift } = await import('../../destinations/redshift/redshift-destination.js');
+      const s = (key: string): string | undefined => config.string(`destination.redshift.${key}`);
+      const secret = (key: string): string | undefined => config.secret(`destination.redshift.${key}`)?.reveal();
+      const [host, database, user, bucket] = [s('host'), s('database'), s('user'), s('s3_bucket')];
+      if (host === undefined || database === undefined || user === undefined || bucket === undefined) {
+        throw new ConfigError(
+          'the redshift destination needs destination.redshift.host, .database, .user and .s3_bucket, with .iam_role or .aws_access_key_id and .aws_secret_access_key (or NOTIONFLOW__DESTINATION__REDSHIFT__HOST, …)',
+        );
+      }
+      const optional = <K extends string>(key: K, value: string | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, string>));
+      return redshift({
+        host,
+        database,
+        user,
+        ...optional('password', secret('password')),
+        ...(s('port') !== undefined ? { port: Number(s('port')) } : {}),
+        ...(s('sslmode') !== undefined ? { sslmode: s('sslmode') as 'disable' | 'require' | 'verify-full' } : {}),
+        ...optional('iamRole', secret('iam_role')),
+        s3: {
+          bucket,
+          ...optional('prefix', s('s3_prefix')),
+          ...optional('region', s('s3_region')),
+          ...optional('endpoint', s('s3_endpoint')),
+          ...optional('accessKeyId', secret('aws_access_key_id')),
+          ...optional('secretAccessKey', secret('aws_secret_access_key')),
+          ...optional('sessionToken', secret('aws_session_token')),
+        },
+      });
+    },
+  },
 };
 
 const CREDS = 'destination.filesystem.credentials';

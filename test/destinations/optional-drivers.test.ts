@@ -4,6 +4,7 @@ import { MissingPackageError } from '../../destinations/errors.js';
 import { filesystem } from '../../destinations/filesystem/index.js';
 import { importOptional, nativeImport, type Importer } from '../../destinations/optional-import.js';
 import { postgres } from '../../destinations/postgres/index.js';
+import { redshift } from '../../destinations/redshift/index.js';
 import { snowflake } from '../../destinations/snowflake/index.js';
 
 /** An importer for which `missing` are not installed: it fails as Node's `import()` does then. */
@@ -19,12 +20,15 @@ function without(...missing: string[]): Importer & jest.Mock<Importer> {
 }
 
 const ctx = { pipelineName: 'p', datasetName: 'd' };
+const REDSHIFT = { host: '127.0.0.1', port: 1, database: 'dev', user: 'u', s3: { bucket: 'b' }, iamRole: 'arn:aws:iam::123456789012:role/r' };
 
 describe('optional drivers', () => {
   it.each([
     ['postgres', () => postgres({ credentials: 'postgresql://loader@127.0.0.1:1/db' }, without('pg')), 'npm install pg pg-copy-streams'],
     ['postgres (pg-copy-streams)', () => postgres({ credentials: 'postgresql://loader@127.0.0.1:1/db' }, without('pg-copy-streams')), 'npm install pg pg-copy-streams'],
     ['snowflake', () => snowflake({ account: 'acme', username: 'u', password: 'p', database: 'RAW' }, without('snowflake-sdk')), 'npm install snowflake-sdk'],
+    ['redshift', () => redshift(REDSHIFT, without('pg')), 'npm install pg @aws-sdk/client-s3'],
+    ['redshift (@aws-sdk/client-s3)', () => redshift(REDSHIFT, without('@aws-sdk/client-s3')), 'npm install pg @aws-sdk/client-s3'],
     [
       'filesystem on s3',
       () => filesystem({ bucketUrl: 's3://bucket/prefix', s3: { accessKeyId: 'AKIA', secretAccessKey: 'secret' } }, without('@aws-sdk/lib-storage')),
@@ -53,9 +57,10 @@ describe('optional drivers', () => {
   });
 
   it('checks the configuration before it imports a driver', () => {
-    const importer = without('pg', 'pg-copy-streams', 'snowflake-sdk');
+    const importer = without('pg', 'pg-copy-streams', 'snowflake-sdk', '@aws-sdk/client-s3');
     expect(() => postgres({ credentials: 'mysql://nope' }, importer)).toThrow(/postgresql:\/\//);
     expect(() => snowflake({ username: 'u', password: 'p', database: 'RAW' }, importer)).toThrow(/account/);
+    expect(() => redshift({ ...REDSHIFT, iamRole: undefined }, importer)).toThrow(/COPY needs an authorization/);
     expect(importer).not.toHaveBeenCalled();
   });
 

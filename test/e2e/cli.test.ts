@@ -66,6 +66,12 @@ describe('notionflow CLI', () => {
     ['an unknown command', ['frobnicate'], {}, /^notionflow: unknown command "frobnicate"/],
     ['an unknown destination', ['run', '--destination', 'oracle'], { NOTION_API_KEY: 'x' }, /^notionflow: Unknown destination "oracle"/],
     [
+      'a redshift destination without settings',
+      ['run', '--destination', 'redshift'],
+      { NOTION_API_KEY: 'x', NOTIONFLOW__DESTINATION__REDSHIFT__HOST: 'cluster.example.com' },
+      /^notionflow: the redshift destination needs destination\.redshift\.host, \.database, \.user and \.s3_bucket, with \.iam_role or \.aws_access_key_id/,
+    ],
+    [
       'a gs:// bucket without credentials',
       ['run', '--destination', 'filesystem'],
       { NOTION_API_KEY: 'x', NOTIONFLOW__DESTINATION__FILESYSTEM__BUCKET_URL: 'gs://lake/notion' },

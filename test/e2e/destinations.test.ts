@@ -9,6 +9,7 @@ import type { Destination } from '../../destinations/destination.js';
 import { duckdb } from '../../destinations/duckdb/index.js';
 import { filesystem } from '../../destinations/filesystem/index.js';
 import { postgres } from '../../destinations/postgres/index.js';
+import { redshift } from '../../destinations/redshift/index.js';
 import { snowflake } from '../../destinations/snowflake/index.js';
 import type { LoadInfo } from '../../src/pipeline/load-info.js';
 import { pipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
@@ -16,6 +17,7 @@ import { notionSource } from '../../src/resources/notion-source.js';
 import { startNotionServer, WORKSPACE_PRESETS, type NotionServer } from '../../src/server/index.js';
 import { startAzurite, type Azurite } from '../helpers/azurite.js';
 import { FakeGcs } from '../helpers/fake-gcs/fake-gcs.js';
+import { RedshiftEmulator } from '../helpers/fake-redshift/redshift-emulator.js';
 import { FakeSnowflake } from '../helpers/fake-snowflake/fake-snowflake.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.js';
 import { valueOf } from './typed-truth.js';
@@ -95,6 +97,7 @@ async function countTables(t: Target): Promise<TableCounts> {
 let notion: NotionServer;
 let pgServer: PostgresServer;
 let fake: FakeSnowflake;
+let redshiftEmulator: RedshiftEmulator;
 let s3: S3rverServer;
 let s3Client: S3Client;
 let gcs: FakeGcs;
@@ -114,6 +117,8 @@ beforeAll(async () => {
   notion = await startNotionServer({ workspace: { ...WORKSPACE_PRESETS.tiny, seed: 9 } });
   pgServer = await startPostgres();
   fake = await FakeSnowflake.start({ account: 'e2eacct', users: [{ name: 'LOADER', password: SNOWFLAKE_PASSWORD }] });
+  redshiftEmulator = await RedshiftEmulator.start(pgServer);
+  const redshiftDb = await redshiftEmulator.database();
   s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3rver'), resetOnClose: true });
   const { port } = await s3.run();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -127,6 +132,8 @@ beforeAll(async () => {
     ['duckdb', duckdb({ path: join(dir, 'e2e.duckdb') })],
     ['postgres', postgres({ credentials: pgServer.connectionString })],
     ['snowflake', snowflake({ accessUrl: fake.url, account: 'e2eacct', username: 'LOADER', password: SNOWFLAKE_PASSWORD, database: 'E2E' })],
+    // PostgreSQL with Redshift's COPY from S3 (s3rver) emulated; every statement it is sent is linted below.
+    ['redshift', redshiftEmulator.watch(redshift(redshiftEmulator.config(redshiftDb.name), redshiftEmulator.importer))],
     ['filesystem (local parquet)', filesystem({ bucketUrl: join(dir, 'lake') })],
     ['filesystem (s3rver parquet)', filesystem({ bucketUrl: 's3://e2e/lake', s3: { endpoint, ...S3_CREDENTIALS } })],
     ['filesystem (gcs fake parquet)', filesystem({ bucketUrl: 'gs://e2e/lake', gcs: { endpoint: gcs.url } })],
@@ -144,6 +151,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await notion?.close();
+  await redshiftEmulator?.close();
   await pgServer?.stop();
   await fake?.close();
   s3Client?.destroy();
@@ -164,7 +172,7 @@ describe('the built-in Notion workspace loaded into every destination', () => {
   it('a first load gives the same tables and the same row count per table on every destination', () => {
     const [reference, ...others] = targets;
     expect(reference!.name).toBe('duckdb');
-    expect(others).toHaveLength(6);
+    expect(others).toHaveLength(7);
     expect(reference!.first!.rows['blocks']).toBeGreaterThan(0);
     expect(reference!.first!.rows['pages']).toBe([...notion.workspace.pages()].length);
     for (const t of others) expect({ [t.name]: t.first!.rows }).toEqual({ [t.name]: reference!.first!.rows });
@@ -187,8 +195,8 @@ describe('the built-in Notion workspace loaded into every destination', () => {
     }
   });
 
-  it('a second run leaves every count unchanged on the merging destinations (duckdb, postgres, snowflake)', () => {
-    expect(merging().map((t) => t.name)).toEqual(['duckdb', 'postgres', 'snowflake']);
+  it('a second run leaves every count unchanged on the merging destinations (duckdb, postgres, snowflake, redshift)', () => {
+    expect(merging().map((t) => t.name)).toEqual(['duckdb', 'postgres', 'snowflake', 'redshift']);
     for (const t of merging()) {
       expect({ [t.name]: t.second!.rows }).toEqual({ [t.name]: t.first!.rows });
       expect(t.runs[1]!.loadId).not.toBe(t.runs[0]!.loadId);
@@ -210,6 +218,11 @@ describe('the built-in Notion workspace loaded into every destination', () => {
       // Re-read rows carry the ids they had: the distinct rows are the merging destinations' rows.
       expect({ [t.name]: t.second!.distinctIds }).toEqual({ [t.name]: reference });
     }
+  });
+
+  it('sends Redshift only SQL it accepts: the dialect lint finds nothing in two loads and their queries', () => {
+    expect(redshiftEmulator.copies.length).toBeGreaterThan(0);
+    expect(redshiftEmulator.lintFindings()).toEqual([]);
   });
 
   it('answers dataset().table(name) by the names notionflow gave, on every destination (Snowflake folds them)', async () => {

@@ -62,6 +62,26 @@ describe('planCommit', () => {
     expect(plan[4]!.sql).toContain(', 0, NOW,');
   });
 
+  it('splits a state or schema longer than the dialect\'s text limit into rows of whole characters, in order, one hash\'s rows only', () => {
+    const limit = 40;
+    const state = { text: 'é€𝄞'.repeat(20) };
+    const plan = planCommit(input({ dialect: { ...ansi, maxTextBytes: limit }, load: load({ state }) }));
+    const json = JSON.stringify(state);
+    const stateParts = plan.filter((s) => s.table === '_dlt_pipeline_state' && s.sql.startsWith('INSERT')).map((s) => s.params![1] as string);
+    expect(stateParts.length).toBeGreaterThan(1);
+    expect(stateParts.join('')).toBe(json);
+    for (const part of stateParts) expect(Buffer.byteLength(part)).toBeLessThanOrEqual(limit);
+    // Every part is whole characters: none starts with a lone surrogate or a UTF-8 continuation.
+    for (const part of stateParts) expect(Buffer.from(part, 'utf8').toString('utf8')).toBe(part);
+    // Each part row carries the md5 of the whole state and the load id.
+    for (const st of plan.filter((s) => s.table === '_dlt_pipeline_state' && s.sql.startsWith('INSERT'))) expect(st.params!.slice(2, 4)).toEqual([createHash('md5').update(json).digest('hex'), 'L1']);
+    const versions = plan.filter((s) => s.table === '_dlt_version');
+    expect(versions[0]!.sql).toBe('DELETE FROM "ds"."_dlt_version" WHERE "schema_name" = ? AND "version_hash" = ?');
+    expect(JSON.parse(versions.slice(1).map((s) => s.params![2]).join(''))).toEqual({ name: 'notion', version_hash: 'h1', tables: [pages, tags, log] });
+    // Without a limit: one row each, and no delete of earlier versions.
+    expect(planCommit(input({ load: load({ state }) })).filter((s) => s.sql.includes('_dlt_version')).map((s) => s.sql.split(' ')[0])).toEqual(['INSERT']);
+  });
+
   it('skips the schema version when the schema did not change, and marks an unfinished load with status 1', () => {
     const plan = planCommit(input({ load: load({ schemaChanged: false, final: false }) }));
     expect(plan.map((s) => s.table)).not.toContain('_dlt_version');
