@@ -16,6 +16,8 @@ export const DEFAULT_CAPABILITIES: DestinationCapabilities = Object.freeze({
   supportsTransactionalDdl: true,
   maxIdentifierLength: 63,
   caseSensitiveIdentifiers: true,
+  identifierQuote: '"',
+  listsKeepNulls: true,
   timestampPrecision: 6,
   preferredBatch: { maxRows: 10_000, maxBytes: 8 * 1024 * 1024 },
   loadFormat: 'insert',

@@ -29,6 +29,17 @@ export interface DestinationCapabilities {
   readonly maxIdentifierLength: number;
   /** Whether quoted identifiers keep their case (Snowflake and Redshift fold them). */
   readonly caseSensitiveIdentifiers: boolean;
+  /**
+   * The character that quotes an identifier in the destination's SQL: `"` (ANSI: DuckDB, PostgreSQL,
+   * Snowflake) or a backtick (BigQuery, Databricks). SQL of notionflow's own that readers run
+   * (`dataset()`, the CLI) quotes names with it.
+   */
+  readonly identifierQuote: '"' | '`';
+  /**
+   * Whether a stored `text_list` keeps null items and a NULL list apart from an empty one. BigQuery's
+   * REPEATED fields do neither: null items are left out and a NULL list reads back as `[]`.
+   */
+  readonly listsKeepNulls: boolean;
   /** Precision of stored timestamps: 3 = ms, 6 = µs, 9 = ns. */
   readonly timestampPrecision: 3 | 6 | 9;
   /** The batch size the destination writes best; `toRecordBatches` cuts at whichever comes first. */

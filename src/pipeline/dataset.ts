@@ -23,7 +23,7 @@ export class Dataset {
 
   constructor(destination: Destination, pipelineName: string, datasetName: string) {
     if (!destination.capabilities.queryable) {
-      throw new ConfigError(`The ${destination.name} destination cannot be queried: dataset() needs a queryable destination (duckdb, postgres, snowflake or filesystem).`);
+      throw new ConfigError(`The ${destination.name} destination cannot be queried: dataset() needs a queryable destination (duckdb, postgres, snowflake, bigquery or filesystem).`);
     }
     this.#destination = destination;
     this.#pipelineName = pipelineName;
@@ -43,9 +43,9 @@ export class Dataset {
     return this.#destination.capabilities.caseSensitiveIdentifiers ? name : name.toUpperCase();
   }
 
-  /** A name quoted and folded as the destination stores it (`"PAGES"` on Snowflake), for SQL of your own. */
+  /** A name quoted and folded as the destination stores it (`"PAGES"` on Snowflake, `` `pages` `` on BigQuery), for SQL of your own. */
   quoted(name: string): string {
-    return quoteIdentifier(this.storedName(name));
+    return quoteIdentifier(this.storedName(name), this.#destination.capabilities.identifierQuote);
   }
 
   /** `"dataset"."table"`, quoted and folded as the destination stores them, for SQL of your own. */
