@@ -18,6 +18,7 @@ export const DEFAULT_CAPABILITIES: DestinationCapabilities = Object.freeze({
   caseSensitiveIdentifiers: true,
   identifierQuote: '"',
   listsKeepNulls: true,
+  catalogScope: 'database',
   timestampPrecision: 6,
   preferredBatch: { maxRows: 10_000, maxBytes: 8 * 1024 * 1024 },
   loadFormat: 'insert',

@@ -40,6 +40,12 @@ export interface DestinationCapabilities {
    * REPEATED fields do neither: null items are left out and a NULL list reads back as `[]`.
    */
   readonly listsKeepNulls: boolean;
+  /**
+   * Where the `information_schema` views readers query live: one set per database
+   * (`information_schema.columns`: DuckDB, PostgreSQL, Snowflake) or one per dataset
+   * (`<dataset>.INFORMATION_SCHEMA.COLUMNS`: BigQuery).
+   */
+  readonly catalogScope: 'database' | 'dataset';
   /** Precision of stored timestamps: 3 = ms, 6 = µs, 9 = ns. */
   readonly timestampPrecision: 3 | 6 | 9;
   /** The batch size the destination writes best; `toRecordBatches` cuts at whichever comes first. */

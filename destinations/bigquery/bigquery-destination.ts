@@ -16,6 +16,7 @@ export const BIGQUERY_CAPABILITIES: DestinationCapabilities = defineCapabilities
   supportsTransactionalDdl: false,
   maxIdentifierLength: 300,
   identifierQuote: '`',
+  catalogScope: 'dataset',
   loadFormat: 'jsonl',
   queryable: true,
   // Each batch is one load job (seconds, and at most 1,500 per table and day): larger batches amortize them.

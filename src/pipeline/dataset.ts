@@ -54,6 +54,15 @@ export class Dataset {
   }
 
   /**
+   * The `information_schema` view `view` that lists this dataset's tables or columns (filter it by
+   * `table_schema`): `information_schema.columns`, or on BigQuery the dataset's own
+   * `` `notion_data`.INFORMATION_SCHEMA.COLUMNS ``.
+   */
+  catalogView(view: 'tables' | 'columns'): string {
+    return this.#destination.capabilities.catalogScope === 'dataset' ? `${this.quoted(this.datasetName)}.INFORMATION_SCHEMA.${view.toUpperCase()}` : `information_schema.${view}`;
+  }
+
+  /**
    * Run a read-only SQL query; rows come back as plain objects. Anything but a read is refused by the
    * destination (a `DestinationError`); a pipeline never loaded is a `PipelineNotFoundError`.
    */

@@ -4,6 +4,7 @@ import { MissingPackageError } from '../../destinations/errors.js';
 import { filesystem } from '../../destinations/filesystem/index.js';
 import { importOptional, nativeImport, type Importer } from '../../destinations/optional-import.js';
 import { postgres } from '../../destinations/postgres/index.js';
+import { bigquery } from '../../destinations/bigquery/index.js';
 import { snowflake } from '../../destinations/snowflake/index.js';
 
 /** An importer for which `missing` are not installed: it fails as Node's `import()` does then. */
@@ -25,6 +26,7 @@ describe('optional drivers', () => {
     ['postgres', () => postgres({ credentials: 'postgresql://loader@127.0.0.1:1/db' }, without('pg')), 'npm install pg pg-copy-streams'],
     ['postgres (pg-copy-streams)', () => postgres({ credentials: 'postgresql://loader@127.0.0.1:1/db' }, without('pg-copy-streams')), 'npm install pg pg-copy-streams'],
     ['snowflake', () => snowflake({ account: 'acme', username: 'u', password: 'p', database: 'RAW' }, without('snowflake-sdk')), 'npm install snowflake-sdk'],
+    ['bigquery', () => bigquery({ projectId: 'my-project', accessToken: 'token' }, without('@google-cloud/bigquery')), 'npm install @google-cloud/bigquery'],
     [
       'filesystem on s3',
       () => filesystem({ bucketUrl: 's3://bucket/prefix', s3: { accessKeyId: 'AKIA', secretAccessKey: 'secret' } }, without('@aws-sdk/lib-storage')),
@@ -53,9 +55,10 @@ describe('optional drivers', () => {
   });
 
   it('checks the configuration before it imports a driver', () => {
-    const importer = without('pg', 'pg-copy-streams', 'snowflake-sdk');
+    const importer = without('pg', 'pg-copy-streams', 'snowflake-sdk', '@google-cloud/bigquery');
     expect(() => postgres({ credentials: 'mysql://nope' }, importer)).toThrow(/postgresql:\/\//);
     expect(() => snowflake({ username: 'u', password: 'p', database: 'RAW' }, importer)).toThrow(/account/);
+    expect(() => bigquery({ projectId: '' }, importer)).toThrow(/projectId/);
     expect(importer).not.toHaveBeenCalled();
   });
 

@@ -4,7 +4,7 @@
  *
  * - names: backtick-quoted names (also a whole `` `project.dataset.table` `` path) become DuckDB quoted
  *   names; a `project.dataset.table` path loses its project (datasets are DuckDB schemas of one catalog);
- *   `dataset.INFORMATION_SCHEMA.COLUMNS` becomes a query of DuckDB's catalog with BigQuery type names;
+ *   `dataset.INFORMATION_SCHEMA.COLUMNS` and `.TABLES` become queries of DuckDB's catalog (BigQuery's type names);
  * - literals: `'…'` and `"…"` are strings with backslash escapes (a double-quoted text is a string in
  *   GoogleSQL, never a name);
  * - named parameters `@name` become `$name`;
@@ -73,13 +73,15 @@ const TYPES: Readonly<Record<string, string>> = {
 
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', '0': '\0', '\\': '\\', "'": "'", '"': '"', '`': '`', '?': '?', a: '\x07', b: '\b', f: '\f', v: '\v' };
 
-/** DuckDB's catalog as BigQuery's `INFORMATION_SCHEMA.COLUMNS` of one dataset (the columns the loader reads). */
-function informationSchemaColumns(dataset: string): string {
+/** DuckDB's catalog as BigQuery's `INFORMATION_SCHEMA.COLUMNS` or `.TABLES` of one dataset (the columns readers use). */
+function informationSchema(dataset: string, view: 'COLUMNS' | 'TABLES'): string {
+  const where = `WHERE table_catalog = current_database() AND table_schema = ${duckString(dataset)}`;
+  if (view === 'TABLES') return `(SELECT table_schema, table_name, 'BASE TABLE' AS table_type FROM information_schema.tables ${where})`;
   return (
-    "(SELECT table_name, column_name, ordinal_position, CASE WHEN is_nullable = 'YES' THEN 'YES' ELSE 'NO' END AS is_nullable, " +
+    "(SELECT table_schema, table_name, column_name, ordinal_position, CASE WHEN is_nullable = 'YES' THEN 'YES' ELSE 'NO' END AS is_nullable, " +
     "CASE data_type WHEN 'VARCHAR' THEN 'STRING' WHEN 'BIGINT' THEN 'INT64' WHEN 'DOUBLE' THEN 'FLOAT64' WHEN 'BOOLEAN' THEN 'BOOL' " +
     "WHEN 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP' WHEN 'VARCHAR[]' THEN 'ARRAY<STRING>' ELSE data_type END AS data_type " +
-    `FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = ${duckString(dataset)})`
+    `FROM information_schema.columns ${where})`
   );
 }
 
@@ -170,10 +172,11 @@ function namePath(parts: readonly { value: string; quoted: boolean }[], catalog:
   let rest = parts;
   // `project.dataset.table`, or `project.dataset` where a schema is named.
   if (rest.length >= (schema ? 2 : 3) && rest[0]!.value === catalog.project) rest = rest.slice(1);
-  if (rest.length === 3 && rest[1]!.value.toUpperCase() === 'INFORMATION_SCHEMA' && rest[2]!.value.toUpperCase() === 'COLUMNS') {
+  const view = rest[2]?.value.toUpperCase();
+  if (rest.length === 3 && rest[1]!.value.toUpperCase() === 'INFORMATION_SCHEMA' && (view === 'COLUMNS' || view === 'TABLES')) {
     const dataset = rest[0]!.value;
     if (!catalog.hasDataset(dataset)) throw new FakeBigQueryError(404, 'notFound', `Not found: Dataset ${catalog.project}:${dataset} was not found in location ${catalog.location}`);
-    return informationSchemaColumns(dataset);
+    return informationSchema(dataset, view);
   }
   return rest.map((p) => (p.quoted ? `"${p.value.replaceAll('"', '""')}"` : p.value)).join('.');
 }
