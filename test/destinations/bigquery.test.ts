@@ -214,6 +214,23 @@ describe('bigquery destination', () => {
     expect(uploads[1]!.bytes).toBeGreaterThan(5 * 1024 * 1024);
   });
 
+  it('fails a write whose load job BigQuery rejects, with BigQuery\'s message and the table', async () => {
+    const dataset = `rejected_${++datasetSeq}`;
+    const docs: TableSchema = { name: 'docs', columns: [{ name: 'id', dataType: 'text', nullable: false }, { name: 'doc', dataType: 'json', nullable: true }], writeDisposition: 'append' };
+    const session = new RuntimeSession(await bigquery(config()).open({ pipelineName: 'p', datasetName: dataset }));
+    try {
+      await session.readState('p');
+      await session.ensureSchema([docs]);
+      // A json column must hold JSON text; this one breaks the NDJSON line, and the job fails.
+      const error = await session.write('docs', recordBatchOf(docs.columns, [{ id: 'a', doc: '{"ok":1}' }, { id: 'b', doc: '{not json' }])).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(DestinationError);
+      expect(error).toMatchObject({ table: 'docs', transient: false });
+      expect((error as Error).message).toMatch(/^bigquery: could not stage a batch of 2 rows for "docs": Error while reading data, error message: JSON table encountered too many errors, giving up\. Rows: 2; errors: 1\. JSON parsing error.*\(reason invalid\)$/);
+    } finally {
+      await session.close();
+    }
+  });
+
   it('reads results page by page (getQueryResults with pageToken)', async () => {
     const paged = await FakeBigQuery.start({ token: TOKEN, project: PROJECT, pageRows: 40 });
     try {
