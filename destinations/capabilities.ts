@@ -16,7 +16,6 @@ export const DEFAULT_CAPABILITIES: DestinationCapabilities = Object.freeze({
   supportsTransactionalDdl: true,
   maxIdentifierLength: 63,
   caseSensitiveIdentifiers: true,
-  identifierQuote: '"',
   listsKeepNulls: true,
   catalogScope: 'database',
   timestampPrecision: 6,

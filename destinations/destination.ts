@@ -1,6 +1,7 @@
 import type { RecordBatch, Table } from 'apache-arrow';
 import type { DataType } from '../src/schema/data-types.js';
 import type { TableSchema, WriteDisposition } from '../src/schema/table-schema.js';
+import type { SqlDialect } from './sql/sql-dialect.js';
 
 /** Options every async destination call accepts. */
 export interface Abortable {
@@ -29,12 +30,6 @@ export interface DestinationCapabilities {
   readonly maxIdentifierLength: number;
   /** Whether quoted identifiers keep their case (Snowflake and Redshift fold them). */
   readonly caseSensitiveIdentifiers: boolean;
-  /**
-   * The character that quotes an identifier in the destination's SQL: `"` (ANSI: DuckDB, PostgreSQL,
-   * Snowflake) or a backtick (BigQuery, Databricks). SQL of notionflow's own that readers run
-   * (`dataset()`, the CLI) quotes names with it.
-   */
-  readonly identifierQuote: '"' | '`';
   /**
    * Whether a stored `text_list` keeps null items and a NULL list apart from an empty one. BigQuery's
    * REPEATED fields do neither: null items are left out and a NULL list reads back as `[]`.
@@ -182,5 +177,10 @@ export interface Destination {
   readonly capabilities: DestinationCapabilities;
   /** Where the data goes (file path, URL without credentials); shown in load info. Never contains secrets. */
   location(ctx: Pick<OpenContext, 'pipelineName' | 'datasetName'>): string;
+  /**
+   * How a SQL destination names things, for SQL written against it (`dataset().table()`, the CLI, the
+   * dashboard). Absent: ANSI double quotes, names kept as they are.
+   */
+  readonly dialect?: Pick<SqlDialect, 'quoteIdent' | 'storedName'>;
   open(ctx: OpenContext, opts?: Abortable): Promise<DestinationSession>;
 }

@@ -3,6 +3,7 @@ import { DEFAULT_CAPABILITIES, defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
 import { nativeImport, type Importer } from '../optional-import.js';
 import { endpointOf, locationOf, validateBigQueryConfig, type BigQueryConfig } from './bigquery-config.js';
+import { BigQueryDialect } from './bigquery-dialect.js';
 
 /**
  * What BigQuery can do: every type (text_list as a REPEATED STRING column, which keeps no null items and
@@ -15,7 +16,6 @@ export const BIGQUERY_CAPABILITIES: DestinationCapabilities = defineCapabilities
   listsKeepNulls: false,
   supportsTransactionalDdl: false,
   maxIdentifierLength: 300,
-  identifierQuote: '`',
   catalogScope: 'dataset',
   loadFormat: 'jsonl',
   queryable: true,
@@ -51,6 +51,8 @@ export function bigquery(config: BigQueryConfig, importer: Importer = nativeImpo
   return {
     name: 'bigquery',
     capabilities: checked.textLists === 'json' ? JSON_LIST_CAPABILITIES : BIGQUERY_CAPABILITIES,
+    // Backticks, names kept: `notion_data`.`pages` resolves in the project that runs the query.
+    dialect: new BigQueryDialect(checked.projectId, locationOf(checked)),
     location: (ctx) => `${endpointOf(checked)}/projects/${checked.projectId}/datasets/${ctx.datasetName} (${locationOf(checked)})`,
     open: async (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
       opts?.signal?.throwIfAborted();

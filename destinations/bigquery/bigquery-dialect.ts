@@ -38,6 +38,11 @@ export class BigQueryDialect implements SqlDialect {
     return `\`${name.replace(/[\\`]/g, (c) => `\\${c}`)}\``;
   }
 
+  /** BigQuery keeps names as they are given. */
+  storedName(name: string): string {
+    return name;
+  }
+
   /** `` `project`.`dataset` ``. */
   dataset(dataset: string): string {
     return `${this.quoteIdent(this.#project)}.${this.quoteIdent(dataset)}`;

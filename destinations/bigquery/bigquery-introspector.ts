@@ -1,5 +1,5 @@
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
-import type { SqlDriver, SqlIntrospector } from '../sql/sql-driver.js';
+import { tablesOfColumns, type SqlDriver, type SqlIntrospector } from '../sql/sql-driver.js';
 import { STAGE_SEQ_COLUMN, type BigQueryDialect } from './bigquery-dialect.js';
 import { isNotFound } from './bigquery-driver.js';
 import { dataTypeOfBigQueryType } from './bigquery-type-mapper.js';
@@ -19,15 +19,11 @@ export function bigqueryIntrospector(dialect: BigQueryDialect): SqlIntrospector 
         if (isNotFound(err)) return new Map();
         throw err;
       }
-      const tables = new Map<string, ColumnSchema[]>();
-      for (const row of rows) {
-        const name = String(row['table_name']);
-        const columns = tables.get(name) ?? [];
-        tables.set(name, columns);
-        if (row['column_name'] === STAGE_SEQ_COLUMN) continue;
-        columns.push({ name: String(row['column_name']), dataType: dataTypeOfBigQueryType(String(row['data_type'])), nullable: true });
-      }
-      return tables;
+      return tablesOfColumns(
+        rows
+          .filter((row) => row['column_name'] !== STAGE_SEQ_COLUMN)
+          .map((row) => ({ table: String(row['table_name']), column: { name: String(row['column_name']), dataType: dataTypeOfBigQueryType(String(row['data_type'])), nullable: true } })),
+      );
     },
   };
 }

@@ -1,6 +1,7 @@
 import { DATA_TYPES } from '../../src/schema/data-types.js';
 import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
+import { DuckDBDialect } from './duckdb-dialect.js';
 import { databasePath, validateDuckDBConfig, type DuckDBConfig } from './duckdb-config.js';
 
 /** What DuckDB can do: every type (text_list as VARCHAR[]), every disposition, transactional DDL, SQL queries, appender ingest. */
@@ -36,11 +37,12 @@ export function duckdb(config: DuckDBConfig = {}): Destination {
   return {
     name: 'duckdb',
     capabilities: DUCKDB_CAPABILITIES,
+    dialect: new DuckDBDialect(),
     location: (ctx) => databasePath(checked, ctx.pipelineName),
     open: async (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
       opts?.signal?.throwIfAborted();
-      const { DuckDBSession } = await import('./duckdb-session.js');
-      return DuckDBSession.open(checked, ctx);
+      const { openDuckDBSession } = await import('./duckdb-engine.js');
+      return openDuckDBSession(checked, ctx);
     },
   };
 }

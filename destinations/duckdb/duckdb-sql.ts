@@ -35,10 +35,6 @@ export function createTableSql(target: string, columns: readonly ColumnSchema[])
   return `CREATE TABLE IF NOT EXISTS ${target} (${cols.join(', ')})`;
 }
 
-/** `ALTER TABLE … ADD COLUMN` for a target table. New columns are always nullable: old rows have no value. */
-export function addColumnSql(target: string, column: ColumnSchema): string {
-  return `ALTER TABLE ${target} ADD COLUMN ${quoteIdent(column.name)} ${duckdbColumnType(column.dataType)}`;
-}
 
 /** `CREATE TEMP TABLE` for a staging table. */
 export function createStagingSql(table: string, columns: readonly ColumnSchema[]): string {
@@ -46,10 +42,6 @@ export function createStagingSql(table: string, columns: readonly ColumnSchema[]
   return `CREATE TEMP TABLE IF NOT EXISTS ${quoteIdent(table)} (${cols.join(', ')})`;
 }
 
-/** `ALTER TABLE … ADD COLUMN` for a staging table. */
-export function addStagingColumnSql(table: string, column: ColumnSchema): string {
-  return `ALTER TABLE ${stagingName(table)} ADD COLUMN ${quoteIdent(column.name)} ${duckdbStagingType(column.dataType).toString()}`;
-}
 
 /** A comma-separated list of quoted column names. */
 export function columnList(names: readonly string[]): string {

@@ -1,5 +1,5 @@
 export { duckdb, DUCKDB_CAPABILITIES } from './duckdb-destination.js';
-export { DuckDBSession } from './duckdb-session.js';
+export { DuckDBDialect } from './duckdb-dialect.js';
 export { DUCKDB_INSTANCE_OPTIONS, type DuckDBConfig } from './duckdb-config.js';
 export { quoteIdent } from './duckdb-sql.js';
 export { duckdbColumnType } from './duckdb-type-mapper.js';

@@ -3,7 +3,8 @@ import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
 import { nativeImport, type Importer } from '../optional-import.js';
 import { resolvePostgresConfig, type PostgresConfig } from './postgres-config.js';
-import { PostgresSession } from './postgres-session.js';
+import { postgresDialect } from './postgres-dialect.js';
+import { openPostgresSession } from './postgres-engine.js';
 
 /** What PostgreSQL can do: every type (text_list as text[]), every disposition, transactional DDL, SQL queries, COPY ingest, 63-byte names. */
 export const POSTGRES_CAPABILITIES: DestinationCapabilities = defineCapabilities({
@@ -39,10 +40,11 @@ export function postgres(config: PostgresConfig, importer: Importer = nativeImpo
   return {
     name: 'postgres',
     capabilities: POSTGRES_CAPABILITIES,
+    dialect: postgresDialect,
     location: (ctx) => `${resolved.location} (schema ${ctx.datasetName})`,
     open: async (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
       opts?.signal?.throwIfAborted();
-      return PostgresSession.open(resolved, ctx, importer);
+      return openPostgresSession(resolved, ctx, importer);
     },
   };
 }

@@ -1,5 +1,5 @@
 export { snowflake, SNOWFLAKE_CAPABILITIES } from './snowflake-destination.js';
-export { SnowflakeSession } from './snowflake-session.js';
+export { snowflakeDialect } from './snowflake-dialect.js';
 export type { SnowflakeConfig, SnowflakeStageFormat } from './snowflake-config.js';
 export { quoteIdent } from './snowflake-sql.js';
 export { snowflakeColumnType } from './snowflake-type-mapper.js';

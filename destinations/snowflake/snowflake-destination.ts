@@ -3,7 +3,8 @@ import { defineCapabilities } from '../capabilities.js';
 import type { Abortable, Destination, DestinationCapabilities, DestinationSession, OpenContext } from '../destination.js';
 import { nativeImport, type Importer } from '../optional-import.js';
 import { endpointOf, validateSnowflakeConfig, type SnowflakeConfig } from './snowflake-config.js';
-import { SnowflakeSession } from './snowflake-session.js';
+import { snowflakeDialect } from './snowflake-dialect.js';
+import { openSnowflakeSession } from './snowflake-engine.js';
 
 /**
  * What Snowflake can do: every type (text_list as ARRAY), every disposition, a transaction for data + state
@@ -42,10 +43,11 @@ export function snowflake(config: SnowflakeConfig, importer: Importer = nativeIm
   return {
     name: 'snowflake',
     capabilities: SNOWFLAKE_CAPABILITIES,
+    dialect: snowflakeDialect,
     location: (ctx) => `${endpointOf(checked)}/${checked.database}/${ctx.datasetName}`,
     open: (ctx: OpenContext, opts?: Abortable): Promise<DestinationSession> => {
       opts?.signal?.throwIfAborted();
-      return SnowflakeSession.open(checked, ctx, importer);
+      return openSnowflakeSession(checked, ctx, importer);
     },
   };
 }

@@ -114,7 +114,8 @@ export function planCommit(input: CommitInput): SqlStatement[] {
   for (const spec of load.deletes ?? []) {
     const columns = catalog.get(spec.table);
     if (!columns || spec.values.length === 0) continue;
-    const type = columns.find((c) => c.name === spec.column)?.dataType ?? 'text';
+    const declared = load.tables.find((t) => t.name === spec.table)?.columns.find((c) => c.name === spec.column);
+    const type = (declared ?? columns.find((c) => c.name === spec.column))?.dataType ?? 'text';
     for (let i = 0; i < spec.values.length; i += dialect.maxInList) {
       const values = spec.values.slice(i, i + dialect.maxInList).map((v) => dialect.literal(v));
       const where = `${dialect.asText(dialect.quoteIdent(spec.column), type)} IN (${values.join(', ')})`;

@@ -14,6 +14,8 @@ export interface SqlDialect {
   readonly name: string;
   /** Quote one identifier, folding it the way the engine stores it (Snowflake: upper case). */
   quoteIdent(name: string): string;
+  /** A name as the engine stores it, unquoted (Snowflake folds to upper case; most keep it). */
+  storedName(name: string): string;
   /** The qualified name of a table of the dataset. */
   table(dataset: string, table: string): string;
   /** The qualified name of a table's staging twin. */

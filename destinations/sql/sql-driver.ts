@@ -69,3 +69,40 @@ export interface SqlIntrospector {
   /** The tables of `schema` with their columns, in table order; names as notionflow wrote them (lower case). */
   tables(driver: SqlDriver, schema: string): Promise<Map<string, ColumnSchema[]>>;
 }
+
+/** Run statements one by one with `execute`; a failure is a {@link SqlStatementError} naming its position. */
+export async function runInOrder(statements: readonly SqlStatement[], execute: (statement: SqlStatement) => Promise<unknown>): Promise<void> {
+  for (const [i, st] of statements.entries()) {
+    try {
+      await execute(st);
+    } catch (err) {
+      throw new SqlStatementError(i, err);
+    }
+  }
+}
+
+/**
+ * Run statements one by one between `BEGIN` and `COMMIT` (for engines that take one statement per
+ * request); on failure `ROLLBACK` and reject with a {@link SqlStatementError}.
+ */
+export async function runInTransaction(statements: readonly SqlStatement[], execute: (statement: SqlStatement) => Promise<unknown>): Promise<void> {
+  await execute({ sql: 'BEGIN' });
+  try {
+    await runInOrder(statements, execute);
+    await execute({ sql: 'COMMIT' });
+  } catch (err) {
+    await execute({ sql: 'ROLLBACK' }).catch(() => undefined);
+    throw err instanceof SqlStatementError ? err : new SqlStatementError(undefined, err);
+  }
+}
+
+/** Catalog rows (one per column, in table order) grouped into tables: what an introspector returns. */
+export function tablesOfColumns(rows: readonly { readonly table: string; readonly column: ColumnSchema }[]): Map<string, ColumnSchema[]> {
+  const tables = new Map<string, ColumnSchema[]>();
+  for (const { table, column } of rows) {
+    const columns = tables.get(table) ?? [];
+    columns.push(column);
+    tables.set(table, columns);
+  }
+  return tables;
+}

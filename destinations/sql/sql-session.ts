@@ -3,6 +3,7 @@ import type { ColumnSchema, TableSchema } from '../../src/schema/table-schema.js
 import type { Abortable, DestinationSession, LoadCommit, OpenContext, QueryResult, StoredState } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import { SYSTEM_TABLES, storedStateOf } from '../system-tables.js';
+import { arrowOfRows } from './arrow-of-rows.js';
 import { planCommit, planProbes } from './plan-commit.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { SqlStatementError, type SqlDriver, type SqlIntrospector, type SqlStatement } from './sql-driver.js';
@@ -51,6 +52,7 @@ export class SqlSession implements DestinationSession {
   #systemReady = false;
   #closed = false;
 
+  /** SQL is built only once connected: a dialect may learn names from the connection (DuckDB's catalog). */
   constructor(engine: SqlEngine, ctx: OpenContext) {
     this.#engine = engine;
     this.#dialect = engine.dialect;
@@ -120,15 +122,20 @@ export class SqlSession implements DestinationSession {
     const driver = await this.#driver();
     const catalog = await this.#tables();
     const staging = (await this.#stagingTables())!;
-    const staged = new Map([...this.#staged].map((n) => [n, staging.get(n)!]));
+    // Staged columns with their declared types (a staging table may hold JSON as text).
+    const declared = new Map(load.tables.map((t) => [t.name, new Map(t.columns.map((c) => [c.name, c]))]));
+    const typed = (table: string, c: ColumnSchema) => declared.get(table)?.get(c.name) ?? catalog.get(table)?.find((t) => t.name === c.name) ?? c;
+    const staged = new Map([...this.#staged].map((n) => [n, staging.get(n)!.map((c) => typed(n, c))]));
     let sql: SqlStatement[] = [];
     try {
       const input = { load, dataset: this.#dataset, catalog, staged, dialect: this.#dialect };
       const probe = planProbes(input);
       const probes = probe && probe.read((await this.#rows(probe.sql))[0] ?? {});
       sql = planCommit(probes ? { ...input, probes } : input);
+      this.#log?.('BEGIN');
       for (const st of sql) this.#log?.(st.sql);
       await driver.transaction(sql);
+      this.#log?.('COMMIT');
     } catch (err) {
       const index = err instanceof SqlStatementError ? err.index : undefined;
       const table = err instanceof DestinationError ? err.table : index === undefined ? undefined : sql[index]?.table;
@@ -165,10 +172,9 @@ export class SqlSession implements DestinationSession {
   async queryArrow(sql: string, opts?: Abortable): Promise<Table> {
     opts?.signal?.throwIfAborted();
     const driver = await this.#driver();
-    if (!driver.queryArrow) throw new DestinationError(this.#dialect.name, 'this destination cannot return Arrow tables; use query().');
     this.#log?.(sql);
     try {
-      return await driver.queryArrow(sql, this.#readOnly);
+      return driver.queryArrow ? await driver.queryArrow(sql, this.#readOnly) : arrowOfRows(await driver.query(sql, this.#readOnly));
     } catch (err) {
       throw this.#error('query failed', err);
     }
@@ -177,6 +183,7 @@ export class SqlSession implements DestinationSession {
   async dropDataset(opts?: Abortable): Promise<void> {
     opts?.signal?.throwIfAborted();
     if (this.#engine.exists?.() === false) return;
+    await this.#driver();
     await this.#run(this.#dialect.dropDataset(this.#dataset), 'could not drop the dataset');
     this.#catalog = undefined;
     this.#staging = undefined;
@@ -192,6 +199,7 @@ export class SqlSession implements DestinationSession {
 
   async #ensureSystemTables(): Promise<void> {
     if (this.#systemReady) return;
+    await this.#tables(); // connects: a dialect may learn names (DuckDB's catalog) from the connection
     await this.#run(this.#dialect.createDataset(this.#dataset), `could not create the dataset "${this.#dataset}"`);
     for (const t of SYSTEM_TABLES) await this.#ensureTable(t);
     this.#systemReady = true;

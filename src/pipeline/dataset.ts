@@ -38,14 +38,14 @@ export class Dataset {
     return new Relation(this, `select * from ${this.qualified(name)}`);
   }
 
-  /** A name as the destination stores it: Snowflake folds quoted names to upper case, the others keep them. */
+  /** A name as the destination stores it, asked of its dialect: Snowflake folds quoted names to upper case, most keep them. */
   storedName(name: string): string {
-    return this.#destination.capabilities.caseSensitiveIdentifiers ? name : name.toUpperCase();
+    return this.#destination.dialect?.storedName(name) ?? name;
   }
 
   /** A name quoted and folded as the destination stores it (`"PAGES"` on Snowflake, `` `pages` `` on BigQuery), for SQL of your own. */
   quoted(name: string): string {
-    return quoteIdentifier(this.storedName(name), this.#destination.capabilities.identifierQuote);
+    return this.#destination.dialect?.quoteIdent(name) ?? quoteIdentifier(name);
   }
 
   /** `"dataset"."table"`, quoted and folded as the destination stores them, for SQL of your own. */

@@ -52,10 +52,7 @@ export function collisionTag(sourceKey: string): string {
   return createHash('sha256').update(sourceKey).digest('hex').slice(0, 6);
 }
 
-/**
- * Quote an identifier for SQL with double quotes (ANSI) or `quote`, doubling embedded quotes. Names
- * notionflow generates never hold a quote character (see {@link normalizeIdentifier}).
- */
-export function quoteIdentifier(name: string, quote: '"' | '`' = '"'): string {
-  return `${quote}${name.replaceAll(quote, quote + quote)}${quote}`;
+/** Quote an identifier for SQL with double quotes, doubling embedded quotes (ANSI). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -87,7 +87,8 @@ export function runConformanceSuite(name: string, makeDestination: () => Promise
       await target.cleanup();
     });
 
-    const ident = (n: string): string => quoteIdentifier(destination.capabilities.caseSensitiveIdentifiers ? n : n.toUpperCase(), destination.capabilities.identifierQuote);
+    /** A name quoted as the destination's dialect does (Snowflake folds it, BigQuery uses backticks); ANSI without a dialect. */
+    const ident = (n: string): string => destination.dialect?.quoteIdent(n) ?? quoteIdentifier(destination.capabilities.caseSensitiveIdentifiers ? n : n.toUpperCase());
 
     async function session(ctx: Partial<OpenContext> = {}): Promise<RuntimeSession> {
       const s = new RuntimeSession(await destination.open({ pipelineName: 'conformance', datasetName: 'conformance_data', ...ctx }));

@@ -102,8 +102,8 @@ describe('a run killed with SIGKILL, then run again', () => {
   let appends = 0;
   it.each([
     ['while fetching (at the 90th request)', { request: (n: number) => n === 90 }],
-    ['during a write (the 4th staged batch after a commit)', { line: (l: string) => (l.includes('COMMIT') && (commits++, false)) || (commits > 0 && l.includes('-- append') && ++appends === 4) }],
-    ['during a commit (the 3rd transaction)', { line: (l: string) => l.includes('BEGIN TRANSACTION') && ++commits === 3 }],
+    ['during a write (the 4th staged batch after a commit)', { line: (l: string) => (l === 'sql: COMMIT' && (commits++, false)) || (commits > 0 && l.startsWith('sql: -- stage') && ++appends === 4) }],
+    ['during a commit (the 3rd transaction)', { line: (l: string) => l === 'sql: BEGIN' && ++commits === 3 }],
   ])('%s: the rerun equals a clean load and fetches no committed tree again', async (_when, killWhen) => {
     commits = 0;
     appends = 0;

@@ -57,9 +57,9 @@ interface TableCounts {
   readonly byLoad: Record<string, Record<string, number>>;
 }
 
-/** An identifier as the destination stores it (Snowflake folds to upper case), quoted its way (BigQuery: backticks). */
+/** An identifier as the destination stores it (Snowflake folds to upper case), quoted as its dialect does (BigQuery: backticks). */
 function ident(destination: Destination, name: string): string {
-  return quoteIdentifier(destination.capabilities.caseSensitiveIdentifiers ? name : name.toUpperCase(), destination.capabilities.identifierQuote);
+  return destination.dialect?.quoteIdent(name) ?? quoteIdentifier(destination.capabilities.caseSensitiveIdentifiers ? name : name.toUpperCase());
 }
 
 /** The data tables of the stored schema, and their counts, in one query per destination. */
