@@ -24,7 +24,7 @@ export interface FakeBigQueryOptions {
 export interface FakeBigQueryRequest {
   readonly method: string;
   readonly path: string;
-  /** `query` (jobs.insert of a query), `dry-run`, `results` (getQueryResults), `job` (jobs.get), `upload:multipart`, `upload:resumable`, `upload:data`, `dataset`, `table`, `unauthorized`, `unknown`. */
+  /** `query` (jobs.insert of a query), `dry-run`, `results` (getQueryResults), `job` (jobs.get), `upload:multipart`, `upload:resumable`, `upload:data`, `table` (tables.get), `unauthorized`, `unknown`. */
   readonly kind: string;
   /** Query jobs: the SQL as sent, and the named parameters with their values. */
   readonly sql?: string;
@@ -65,7 +65,8 @@ interface QueryParameter {
  *   rolled back when a statement fails (the error says `at [line:column]`, as BigQuery's do);
  * - load jobs of NDJSON by multipart upload (`/upload/bigquery/v2/projects/<p>/jobs?uploadType=multipart`)
  *   and by resumable upload (`uploadType=resumable`, then a `PUT` of the data to the session URL);
- * - `datasets.get` / `datasets.delete`, `tables.get` / `tables.list` (the schema as BigQuery fields).
+ * - `tables.get` (the schema as BigQuery fields). Datasets and tables are created and changed by SQL DDL
+ *   (`CREATE SCHEMA`, `CREATE TABLE`, `ALTER TABLE … ADD COLUMN`), which is what the loader sends.
  *
  * BigQuery's rules the fake enforces: arrays hold no NULL (a NULL array is `[]`, a null item fails the
  * load), REQUIRED fields, unknown NDJSON fields fail a load, a bearer token when configured, and the SQL
@@ -176,13 +177,9 @@ export class FakeBigQuery {
         log('results');
         return this.#json(res, 200, this.#results(id, url));
       }
-      if (collection === 'datasets' && id !== undefined && sub === undefined) {
-        log('dataset');
-        return await this.#dataset(res, method, id, url);
-      }
-      if (collection === 'datasets' && id !== undefined && sub === 'tables' && method === 'GET') {
+      if (collection === 'datasets' && id !== undefined && sub === 'tables' && subId !== undefined && method === 'GET') {
         log('table');
-        return this.#json(res, 200, subId === undefined ? await this.#listTables(id) : await this.#table(id, subId));
+        return this.#json(res, 200, await this.#table(id, subId));
       }
       log('unknown');
       throw new FakeBigQueryError(404, 'notFound', `fake-bigquery: no route ${method} ${url.pathname}`);
@@ -341,7 +338,8 @@ export class FakeBigQuery {
     const target = (load['destinationTable'] ?? {}) as { datasetId?: string; tableId?: string };
     if (load['sourceFormat'] !== 'NEWLINE_DELIMITED_JSON') throw new FakeBigQueryError(400, 'invalid', `fake-bigquery: only NEWLINE_DELIMITED_JSON loads are supported, not ${String(load['sourceFormat'])}`);
     if ((load['writeDisposition'] ?? 'WRITE_APPEND') !== 'WRITE_APPEND') throw new FakeBigQueryError(400, 'invalid', 'fake-bigquery: only WRITE_APPEND loads are supported');
-    const fields = await this.#fields(String(target.datasetId), String(target.tableId));
+    const columns = await this.#columns(String(target.datasetId), String(target.tableId));
+    const fields = columns.map((c) => c.field);
     const byName = new Map(fields.map((f) => [f.name, f]));
     const lines = data.toString('utf8').split('\n').filter((l) => l.trim() !== '');
     lines.forEach((line, i) => {
@@ -368,15 +366,12 @@ export class FakeBigQuery {
     if (lines.length === 0) return 0;
     const file = join(this.#root, `${randomUUID()}.ndjson`);
     await writeFile(file, data);
-    const columns = (await this.#db.runAndReadAll(
-      `SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = ${duckString(String(target.datasetId))} AND table_name = ${duckString(String(target.tableId))} ORDER BY ordinal_position`,
-    )).getRowObjectsJS() as { column_name: string; data_type: string }[];
-    const names = columns.map((c) => `"${c.column_name.replaceAll('"', '""')}"`).join(', ');
-    const types = columns.map((c) => `${duckString(c.column_name)}: ${duckString(c.data_type)}`).join(', ');
+    const names = columns.map((c) => `"${c.field.name.replaceAll('"', '""')}"`).join(', ');
+    const types = columns.map((c) => `${duckString(c.field.name)}: ${duckString(c.duckType)}`).join(', ');
     try {
       await this.#db.run(
         `INSERT INTO "${target.datasetId!.replaceAll('"', '""')}"."${target.tableId!.replaceAll('"', '""')}" (${names}) ` +
-          `SELECT ${names} FROM read_json(${duckString(file)}, format = 'newline_delimited', columns = {${types}}, maximum_object_size = 67108864)`,
+          `SELECT ${names} FROM read_json(${duckString(file)}, format = 'newline_delimited', columns = {${types}}, maximum_object_size = ${Math.max(...lines.map((l) => Buffer.byteLength(l))) + 1024})`,
       );
     } finally {
       await rm(file, { force: true });
@@ -384,8 +379,8 @@ export class FakeBigQuery {
     return lines.length;
   }
 
-  /** The BigQuery fields of a table, from DuckDB's catalog (a VARCHAR[] is a REPEATED STRING). */
-  async #fields(dataset: string, table: string): Promise<BigQueryField[]> {
+  /** The columns of a table from DuckDB's catalog: as BigQuery fields (a VARCHAR[] is a REPEATED STRING), with their DuckDB types. */
+  async #columns(dataset: string, table: string): Promise<{ field: BigQueryField; duckType: string }[]> {
     const rows = (await this.#db.runAndReadAll(
       `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = ${duckString(dataset)} AND table_name = ${duckString(table)} ORDER BY ordinal_position`,
     )).getRowObjectsJS() as { column_name: string; data_type: string; is_nullable: string }[];
@@ -393,38 +388,12 @@ export class FakeBigQuery {
     return rows.map((r) => {
       const repeated = r.data_type.endsWith('[]');
       const type = BIGQUERY_TYPE[repeated ? r.data_type.slice(0, -2) : r.data_type] ?? 'STRING';
-      return { name: r.column_name, type, mode: repeated ? 'REPEATED' : r.is_nullable === 'YES' ? 'NULLABLE' : 'REQUIRED' };
+      return { field: { name: r.column_name, type, mode: repeated ? 'REPEATED' : r.is_nullable === 'YES' ? 'NULLABLE' : 'REQUIRED' }, duckType: r.data_type };
     });
-  }
-
-  async #dataset(res: ServerResponse, method: string, id: string, url: URL): Promise<void> {
-    if (!(await this.#serial(async () => this.#hasSchema(id)))) throw new FakeBigQueryError(404, 'notFound', `Not found: Dataset ${this.project}:${id}`);
-    if (method === 'GET') return this.#json(res, 200, { kind: 'bigquery#dataset', id: `${this.project}:${id}`, datasetReference: { projectId: this.project, datasetId: id }, location: this.location });
-    if (method === 'DELETE') {
-      await this.#serial(async () => {
-        await this.#db.run(`DROP SCHEMA "${id.replaceAll('"', '""')}"${url.searchParams.get('deleteContents') === 'true' ? ' CASCADE' : ''}`);
-        await this.#refreshSchemas();
-      });
-      res.writeHead(204).end();
-      return;
-    }
-    throw new FakeBigQueryError(405, 'invalid', `fake-bigquery: ${method} of a dataset is not supported`);
-  }
-
-  async #listTables(dataset: string): Promise<Record<string, unknown>> {
-    const rows = await this.#serial(async () => {
-      if (!(await this.#hasSchema(dataset))) throw new FakeBigQueryError(404, 'notFound', `Not found: Dataset ${this.project}:${dataset}`);
-      return (await this.#db.runAndReadAll(`SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = ${duckString(dataset)} ORDER BY 1`)).getRowObjectsJS();
-    });
-    return {
-      kind: 'bigquery#tableList',
-      tables: rows.map((r) => ({ kind: 'bigquery#table', id: `${this.project}:${dataset}.${String(r['table_name'])}`, tableReference: { projectId: this.project, datasetId: dataset, tableId: r['table_name'] }, type: 'TABLE' })),
-      totalItems: rows.length,
-    };
   }
 
   async #table(dataset: string, table: string): Promise<Record<string, unknown>> {
-    const fields = await this.#serial(() => this.#fields(dataset, table));
+    const fields = (await this.#serial(() => this.#columns(dataset, table))).map((c) => c.field);
     return { kind: 'bigquery#table', id: `${this.project}:${dataset}.${table}`, tableReference: { projectId: this.project, datasetId: dataset, tableId: table }, schema: { fields }, type: 'TABLE', location: this.location };
   }
 
@@ -450,11 +419,6 @@ export class FakeBigQuery {
   async #refreshSchemas(): Promise<void> {
     const rows = (await this.#db.runAndReadAll('SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database()')).getRowObjectsJS();
     this.#schemas = new Set(rows.map((r) => String(r['schema_name'])));
-  }
-
-  async #hasSchema(name: string): Promise<boolean> {
-    const rows = (await this.#db.runAndReadAll(`SELECT 1 FROM information_schema.schemata WHERE catalog_name = current_database() AND schema_name = ${duckString(name)}`)).getRows();
-    return rows.length > 0;
   }
 
   /** Run `fn` when the jobs before it are done. */
