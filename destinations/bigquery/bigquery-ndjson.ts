@@ -109,7 +109,7 @@ function utf8(data: Data): (i: number) => string {
 }
 
 /** Unix microseconds as `YYYY-MM-DD HH:MM:SS.ffffff+00:00`, BigQuery's canonical timestamp form. */
-export function timestampText(micros: bigint): string {
+function timestampText(micros: bigint): string {
   let seconds = micros / MICROS_PER_SECOND;
   let fraction = micros % MICROS_PER_SECOND;
   if (fraction < 0n) {

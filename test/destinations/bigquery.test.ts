@@ -275,6 +275,20 @@ describe('bigquery destination', () => {
     }
   });
 
+  it('drops the dataset and its staging dataset (notionflow drop)', async () => {
+    const dataset = `dropped_${++datasetSeq}`;
+    await loadOnce(config(), dataset, 'd1');
+    const session = await bigquery(config()).open({ pipelineName: 'p', datasetName: dataset });
+    try {
+      await session.dropDataset!();
+      expect(await session.readState('p')).toBeUndefined();
+    } finally {
+      await session.close();
+    }
+    const schemas = await fake.inspect(`SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '${dataset}%'`);
+    expect(schemas).toEqual([]);
+  });
+
   it('maps API errors to one-line DestinationErrors with reason and status', async () => {
     const session = await bigquery(config()).open({ pipelineName: 'p', datasetName: 'd' });
     try {
