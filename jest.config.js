@@ -13,6 +13,10 @@ export default {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // A temp HOME and no NOTIONFLOW__* / NOTION_* variables for every worker and child (global-setup.mjs),
+  // a temp working directory per test file (setup-env.ts).
+  globalSetup: '<rootDir>/test/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/global-teardown.mjs',
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 60_000,
 };

@@ -62,7 +62,12 @@ export interface OpenContext {
   readonly pipelineName: string;
   /** Dataset (schema, folder) the tables live in. */
   readonly datasetName: string;
-  /** Receives one line per SQL statement or file operation, for debugging; never sees secrets. */
+  /**
+   * Receives one line per SQL statement or file operation, for debugging; never sees secrets. SQL
+   * destinations call it synchronously as each commit statement goes to the engine, inside the
+   * transaction, with `BEGIN` before the first and `COMMIT` once committed, and with `-- stage …` before
+   * each batch is staged: crash tests kill the process from here (test/helpers/kill-child.ts).
+   */
   readonly log?: (line: string) => void;
   /**
    * Open for reading only (`dataset()`, the CLI's read commands): the session creates nothing, and its

@@ -22,7 +22,10 @@ export type SinkFunction = (table: string, batch: RecordBatch, context: SinkCont
 export interface SinkOptions {
   /** Shown in load info. Default `sink`. */
   readonly name?: string;
-  /** Where the pipeline state is kept between runs. Default `.notionflow/sinks/<pipeline_name>` in the working directory. */
+  /**
+   * Where the pipelines' states are kept between runs, one `<pipeline_name>/state.json` each (pipelines
+   * sharing a sink keep their own). Default `.notionflow/sinks` in the working directory.
+   */
   readonly stateDir?: string;
   /** Called once per commit, after every batch of that commit was delivered. */
   readonly onCommit?: (load: LoadCommit) => Promise<void> | void;
@@ -39,8 +42,8 @@ export interface SinkOptions {
  * **Delivery guarantee: at least once.** A batch is delivered before its load commits; if the run
  * fails or is killed before the commit, the next run delivers those rows again. Every row carries
  * `_dlt_load_id` and a deterministic `_dlt_id` (the same object gets the same id in every load), so a
- * sink deduplicates by `_dlt_id` (keep the row of the newest `_dlt_load_id`). The pipeline state is
- * kept in a JSON file (see `stateDir`), written after `onCommit` succeeded.
+ * sink deduplicates by `_dlt_id` (keep the row of the newest `_dlt_load_id`). Each pipeline's state is
+ * kept in a JSON file of its own (see `stateDir`), written after `onCommit` succeeded.
  *
  * @example
  * ```ts
@@ -66,13 +69,16 @@ export function sink(fn: SinkFunction, options: SinkOptions = {}): Destination {
     appliesDeletes: false,
     ...options.capabilities,
   });
-  const stateFile = (ctx: Pick<OpenContext, 'pipelineName'>): string =>
-    resolve(options.stateDir ?? join('.notionflow', 'sinks', ctx.pipelineName), 'state.json');
+  const stateFile = (pipelineName: string): string => {
+    // A pipeline name is one directory level: never a path out of the state directory.
+    if (!/^[\w-]+$/.test(pipelineName)) throw new DestinationError(name, `pipeline name "${pipelineName}" cannot name a state file: use letters, digits, "_" and "-".`);
+    return resolve(options.stateDir ?? join('.notionflow', 'sinks'), pipelineName, 'state.json');
+  };
   return {
     name,
     capabilities,
-    location: (ctx) => `${name} (state in ${stateFile(ctx)})`,
-    open: async (ctx) => new SinkSession(fn, options, name, ctx, stateFile(ctx)),
+    location: (ctx) => `${name} (state in ${stateFile(ctx.pipelineName)})`,
+    open: async (ctx) => new SinkSession(fn, options, name, ctx, stateFile),
   };
 }
 
@@ -81,10 +87,10 @@ class SinkSession implements DestinationSession {
   readonly #options: SinkOptions;
   readonly #name: string;
   readonly #ctx: OpenContext;
-  readonly #stateFile: string;
+  readonly #stateFile: (pipelineName: string) => string;
   readonly #tables = new Map<string, TableSchema>();
 
-  constructor(fn: SinkFunction, options: SinkOptions, name: string, ctx: OpenContext, stateFile: string) {
+  constructor(fn: SinkFunction, options: SinkOptions, name: string, ctx: OpenContext, stateFile: (pipelineName: string) => string) {
     this.#fn = fn;
     this.#options = options;
     this.#name = name;
@@ -92,12 +98,13 @@ class SinkSession implements DestinationSession {
     this.#stateFile = stateFile;
   }
 
-  async readState(): Promise<StoredState | undefined> {
+  async readState(pipeline: string): Promise<StoredState | undefined> {
+    const file = this.#stateFile(pipeline);
     try {
-      return JSON.parse(await readFile(this.#stateFile, 'utf8')) as StoredState;
+      return JSON.parse(await readFile(file, 'utf8')) as StoredState;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new DestinationError(this.#name, `cannot read the state file ${this.#stateFile}: delete it to start over.`, { cause: error });
+      throw new DestinationError(this.#name, `cannot read the state file ${file}: delete it to start over.`, { cause: error });
     }
   }
 
@@ -116,10 +123,11 @@ class SinkSession implements DestinationSession {
   async commit(load: LoadCommit): Promise<void> {
     await this.#options.onCommit?.(load);
     const stored: StoredState = { state: load.state, tables: load.tables, schemaVersionHash: load.schemaVersionHash, loadId: load.loadId };
-    await mkdir(dirname(this.#stateFile), { recursive: true });
+    const file = this.#stateFile(load.pipelineName);
+    await mkdir(dirname(file), { recursive: true });
     // Write then rename: a crash leaves the old state or the new one, never half a file.
-    await writeFile(`${this.#stateFile}.tmp`, JSON.stringify(stored));
-    await rename(`${this.#stateFile}.tmp`, this.#stateFile);
+    await writeFile(`${file}.tmp`, JSON.stringify(stored));
+    await rename(`${file}.tmp`, file);
   }
 
   async rollback(): Promise<void> {}

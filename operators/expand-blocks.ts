@@ -43,6 +43,12 @@ export class SyncedBlocks {
   readonly originals: Set<string>;
   /** Original id → the page of the first reference to it. */
   readonly referenced = new Map<string, string>();
+  /**
+   * Originals listed late, from a reference (their own page was not loaded, or they answered 404):
+   * their content is stored with the referencing page, so a later run must list them again when it
+   * fetches a referencing page's tree again (see {@link listedWithTheirPages}).
+   */
+  readonly late = new Set<string>();
 
   constructor(originals: Iterable<string> = []) {
     this.originals = new Set(originals);
@@ -54,9 +60,15 @@ export class SyncedBlocks {
     for (const [id, pageId] of this.referenced) {
       if (this.originals.has(id)) continue;
       this.originals.add(id);
+      this.late.add(id);
       out.push({ id, page_id: pageId });
     }
     return out;
+  }
+
+  /** Originals whose children were listed with their own page: what a later run need not list again. */
+  listedWithTheirPages(): string[] {
+    return [...this.originals].filter((id) => !this.late.has(id));
   }
 }
 

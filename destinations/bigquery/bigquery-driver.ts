@@ -115,8 +115,11 @@ export class BigQueryDriver implements SqlDriver {
     await this.#script(statements, false);
   }
 
-  async transaction(statements: readonly SqlStatement[]): Promise<void> {
-    if (statements.length > 0) await this.#script(statements, true);
+  /** The whole transaction goes to BigQuery as one script job, so `starting` sees every statement just before that job is sent. */
+  async transaction(statements: readonly SqlStatement[], starting?: (statement: SqlStatement) => void): Promise<void> {
+    if (statements.length === 0) return;
+    for (const st of statements) starting?.(st);
+    await this.#script(statements, true);
   }
 
   async rows(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]> {

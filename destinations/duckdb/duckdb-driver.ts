@@ -55,10 +55,11 @@ export class DuckDBDriver implements SqlDriver {
     return runInOrder(statements, (st) => this.#connection.run(st.sql, st.params as DuckDBValue[] | undefined));
   }
 
-  async transaction(statements: readonly SqlStatement[]): Promise<void> {
+  async transaction(statements: readonly SqlStatement[], starting?: (statement: SqlStatement) => void): Promise<void> {
     await this.#connection.run('BEGIN TRANSACTION');
     try {
       for (const group of groups(statements)) {
+        for (const st of group.statements) starting?.(st);
         if (group.params) await this.#connection.run(group.sql, group.params as DuckDBValue[]);
         else await this.#connection.run(group.sql);
       }
@@ -143,18 +144,18 @@ export class DuckDBDriver implements SqlDriver {
 }
 
 /** Consecutive statements without parameters joined into one statement list; each parameterized one alone. */
-function groups(statements: readonly SqlStatement[]): SqlStatement[] {
-  const out: SqlStatement[] = [];
-  let plain: string[] = [];
+function groups(statements: readonly SqlStatement[]): (SqlStatement & { readonly statements: readonly SqlStatement[] })[] {
+  const out: (SqlStatement & { readonly statements: readonly SqlStatement[] })[] = [];
+  let plain: SqlStatement[] = [];
   const flush = () => {
-    if (plain.length > 0) out.push({ sql: plain.join(';\n') });
+    if (plain.length > 0) out.push({ sql: plain.map((st) => st.sql).join(';\n'), statements: plain });
     plain = [];
   };
   for (const st of statements) {
     if (st.params && st.params.length > 0) {
       flush();
-      out.push(st);
-    } else plain.push(st.sql);
+      out.push({ ...st, statements: [st] });
+    } else plain.push(st);
   }
   flush();
   return out;

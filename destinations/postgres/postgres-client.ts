@@ -63,8 +63,8 @@ export class PostgresClient implements SqlDriver {
     return runInOrder(statements, (st) => this.#client.query(st.sql, st.params as unknown[] | undefined));
   }
 
-  transaction(statements: readonly SqlStatement[]): Promise<void> {
-    return runInTransaction(statements, (st) => this.#client.query(st.sql, st.params as unknown[] | undefined));
+  transaction(statements: readonly SqlStatement[], starting?: (statement: SqlStatement) => void): Promise<void> {
+    return runInTransaction(statements, (st) => this.#client.query(st.sql, st.params as unknown[] | undefined), starting);
   }
 
   async rows(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]> {

@@ -56,8 +56,8 @@ export class SnowflakeDriver implements SqlDriver {
     return runInOrder(statements, (st) => this.#connection.execute(st.sql, st.params as Bind[] | undefined));
   }
 
-  transaction(statements: readonly SqlStatement[]): Promise<void> {
-    return runInTransaction(statements, (st) => this.#connection.execute(st.sql, st.params as Bind[] | undefined));
+  transaction(statements: readonly SqlStatement[], starting?: (statement: SqlStatement) => void): Promise<void> {
+    return runInTransaction(statements, (st) => this.#connection.execute(st.sql, st.params as Bind[] | undefined), starting);
   }
 
   async rows(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]> {

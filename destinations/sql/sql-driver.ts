@@ -43,10 +43,12 @@ export interface SqlDriver {
   /** Run statements in order, outside a transaction (DDL). */
   run(statements: readonly SqlStatement[]): Promise<void>;
   /**
-   * Run statements in one transaction, in as few round trips as the engine allows. On failure roll back
-   * and reject with a {@link SqlStatementError}. An engine without transactions runs them in order.
+   * Run statements in one transaction, in as few round trips as the engine allows, calling `starting`
+   * with each statement as it goes to the engine (inside the transaction: the session logs there, and
+   * crash tests kill the process there). On failure roll back and reject with a {@link SqlStatementError}.
+   * An engine without transactions runs them in order.
    */
-  transaction(statements: readonly SqlStatement[]): Promise<void>;
+  transaction(statements: readonly SqlStatement[], starting?: (statement: SqlStatement) => void): Promise<void>;
   /** Rows of a query of the core's own (catalog, state), keyed by lower-case column name. */
   rows(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
   /** Append a batch to a staging table by the engine's bulk path (appender, COPY, load job, …). */
@@ -71,9 +73,14 @@ export interface SqlIntrospector {
 }
 
 /** Run statements one by one with `execute`; a failure is a {@link SqlStatementError} naming its position. */
-export async function runInOrder(statements: readonly SqlStatement[], execute: (statement: SqlStatement) => Promise<unknown>): Promise<void> {
+export async function runInOrder(
+  statements: readonly SqlStatement[],
+  execute: (statement: SqlStatement) => Promise<unknown>,
+  starting?: (statement: SqlStatement) => void,
+): Promise<void> {
   for (const [i, st] of statements.entries()) {
     try {
+      starting?.(st);
       await execute(st);
     } catch (err) {
       throw new SqlStatementError(i, err);
@@ -85,10 +92,14 @@ export async function runInOrder(statements: readonly SqlStatement[], execute: (
  * Run statements one by one between `BEGIN` and `COMMIT` (for engines that take one statement per
  * request); on failure `ROLLBACK` and reject with a {@link SqlStatementError}.
  */
-export async function runInTransaction(statements: readonly SqlStatement[], execute: (statement: SqlStatement) => Promise<unknown>): Promise<void> {
+export async function runInTransaction(
+  statements: readonly SqlStatement[],
+  execute: (statement: SqlStatement) => Promise<unknown>,
+  starting?: (statement: SqlStatement) => void,
+): Promise<void> {
   await execute({ sql: 'BEGIN' });
   try {
-    await runInOrder(statements, execute);
+    await runInOrder(statements, execute, starting);
     await execute({ sql: 'COMMIT' });
   } catch (err) {
     await execute({ sql: 'ROLLBACK' }).catch(() => undefined);

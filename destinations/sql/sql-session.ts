@@ -133,8 +133,7 @@ export class SqlSession implements DestinationSession {
       const probes = probe && probe.read((await this.#rows(probe.sql))[0] ?? {});
       sql = planCommit(probes ? { ...input, probes } : input);
       this.#log?.('BEGIN');
-      for (const st of sql) this.#log?.(st.sql);
-      await driver.transaction(sql);
+      await driver.transaction(sql, (st) => this.#log?.(st.sql));
       this.#log?.('COMMIT');
     } catch (err) {
       const index = err instanceof SqlStatementError ? err.index : undefined;

@@ -33,7 +33,7 @@ const LOAD: readonly CommandName[] = ['run', 'demo'];
 
 /** Every option of every command, in the order `--help` lists them. */
 export const OPTIONS: readonly CliOption[] = [
-  { name: 'preset', type: 'string', arg: '<name>', help: 'tiny | small (default) | medium | large', commands: ['demo'] },
+  { name: 'preset', type: 'string', arg: '<name>', help: 'tiny | small (default) | medium | large | wiki | hostile', commands: ['demo'] },
   { name: 'seed', type: 'string', arg: '<n>', help: 'workspace seed (default 1)', commands: ['demo'] },
   { name: 'format', type: 'string', arg: '<f>', help: 'yaml (default) | json', commands: ['schema'] },
   { name: 'port', type: 'string', arg: '<n>', help: 'port to listen on, on 127.0.0.1 (default: a free one)', commands: ['show'] },

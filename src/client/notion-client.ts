@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { got, ReadError, RequestError, TimeoutError, type CancelableRequest, type Got, type Response } from 'got';
+import { got, RequestError, TimeoutError, type CancelableRequest, type Got, type Response } from 'got';
 import { asyncScheduler, defer, Observable, tap, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../errors.js';
 import { rateLimit } from '../../operators/rate-limit.js';
@@ -318,8 +318,11 @@ export class NotionClient implements NotionRequester {
     }
     if (status >= 200 && status < 300) {
       if (isJson) return { status, value: parsed as T };
-      const detail = `${response.body.length} characters that are not JSON`;
-      throw new NotionTransportError({ failure: 'invalid_body', method, path, status, detail });
+      // A body that starts as JSON and does not parse was cut short (a proxy's buffer, a broken gzip stream);
+      // anything else (an HTML page) is not JSON at all.
+      const cut = /^\s*[{[]/.test(response.body);
+      const detail = `${response.body.length} characters ${cut ? 'of JSON that stops before its end' : 'that are not JSON'}`;
+      throw new NotionTransportError({ failure: cut ? 'truncated' : 'invalid_body', method, path, status, detail });
     }
     // Notion's error body: {object:'error', status, code, message, request_id, additional_data?}.
     // A proxy's HTML page has none of it; the status then decides the code.
@@ -345,9 +348,9 @@ export class NotionClient implements NotionRequester {
    */
   #transportError(error: unknown, method: NotionMethod, path: string): NotionTransportError {
     const systemCode = error instanceof RequestError ? error.code : undefined;
+    // A ReadError is a connection that broke while the body was read (reset or closed mid-body): a reset.
     let failure: TransportFailure = 'reset';
     if (error instanceof TimeoutError) failure = 'timeout';
-    else if (error instanceof ReadError) failure = 'truncated';
     else if (systemCode !== undefined && UNREACHABLE_CODES.has(systemCode)) failure = 'unreachable';
     const detail = this.#scrub(error instanceof Error ? error.message : String(error));
     return new NotionTransportError({

@@ -151,7 +151,11 @@ function advice(init: NotionApiErrorInit, isExpiredCursor: boolean): string {
   }
 }
 
-/** What went wrong below HTTP: nothing listened, the connection broke, time ran out, or the body was unusable. */
+/**
+ * What went wrong below HTTP: `unreachable` (nothing listened, unknown host), `reset` (the connection
+ * broke before or during the answer), `timeout`, `truncated` (a complete answer whose JSON stops before
+ * its end), `invalid_body` (an answer that is not JSON at all, such as a proxy's HTML page).
+ */
 export type TransportFailure = 'unreachable' | 'reset' | 'timeout' | 'truncated' | 'invalid_body';
 
 /** Everything {@link NotionTransportError} needs. */

@@ -2,6 +2,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { DLT_COLUMNS } from '../schema/table-schema.js';
 import { PATH_SEPARATOR, collisionTag, normalizeIdentifier, shortenIdentifier } from '../schema/naming.js';
 import type { NormalizedPage, ResourcePage, Row, TableDeclaration, TableRows } from '../records.js';
+import { storableText, storableValue } from './storable-text.js';
 
 /** Options of {@link RelationalNormalizer}. */
 export interface NormalizerOptions {
@@ -20,7 +21,9 @@ const { loadId: LOAD_ID, id: DLT_ID, parentId: PARENT_ID, listIdx: LIST_IDX, roo
  * tables `<table>__<path>` whose rows link back with `_dlt_parent_id`, `_dlt_list_idx` and `_dlt_root_id`
  * (arrays of scalars give rows with a `value` column; arrays inside arrays give grandchild tables).
  * Every name is normalized to snake_case (user text such as Notion property names never reaches SQL
- * as is) and two keys of one object that normalize alike are told apart with a hash suffix.
+ * as is) and two keys of one object that normalize alike are told apart with a hash suffix. Every
+ * string value is made storable here, once for every destination: NUL and lone surrogates become
+ * U+FFFD (see `storableText`).
  *
  * `_dlt_id` is deterministic: a hash of the primary key for root rows that have one, and the parent's
  * id plus the list position for child rows, so loading the same object twice yields the same ids and a
@@ -68,7 +71,11 @@ export class RelationalNormalizer {
     const pk = declared.primaryKey[0];
     const rows = page.items.map((item): Row => {
       const key = pk === undefined ? undefined : item[pk];
-      return { ...item, [LOAD_ID]: this.#loadId, [DLT_ID]: key === undefined || key === null ? randomId() : hashId(table, String(key)) };
+      const row: Row = {};
+      for (const column of Object.keys(item)) row[column] = storableValue(item[column]);
+      row[LOAD_ID] = this.#loadId;
+      row[DLT_ID] = key === undefined || key === null ? randomId() : hashId(table, String(key));
+      return row;
     });
     return { resource: table, tables: [{ table, rows, declared }] };
   }
@@ -79,7 +86,9 @@ export class RelationalNormalizer {
       const value = obj[key];
       if (value === undefined) continue;
       const name = names.get(key)!;
-      if (value === null || typeof value !== 'object') {
+      if (typeof value === 'string') {
+        row[name] = storableText(value);
+      } else if (value === null || typeof value !== 'object') {
         row[name] = value;
       } else if (Array.isArray(value)) {
         if (value.length > 0) this.#children(out, table, name, value, rowId, rootId);
@@ -96,7 +105,8 @@ export class RelationalNormalizer {
       const item = items[i];
       const dltId = `${parentId}.${tag}${i}`;
       const row: Row = { [LOAD_ID]: this.#loadId, [DLT_ID]: dltId, [PARENT_ID]: parentId, [LIST_IDX]: i, [ROOT_ID]: rootId };
-      if (item === null || typeof item !== 'object') row['value'] = item;
+      if (typeof item === 'string') row['value'] = storableText(item);
+      else if (item === null || typeof item !== 'object') row['value'] = item;
       else if (Array.isArray(item)) {
         if (item.length > 0) this.#children(out, table, 'value', item, dltId, rootId);
       } else this.#flatten(out, table, row, item as Record<string, unknown>, '', dltId, rootId);

@@ -1,4 +1,4 @@
-import { from, map, merge, mergeMap, toArray, type Observable } from 'rxjs';
+import { EMPTY, catchError, from, map, merge, mergeMap, throwError, toArray, type Observable } from 'rxjs';
 import type { ListResponse, NotionRequester } from '../client/types.js';
 import { propertyItems } from '../resources/resources.js';
 
@@ -18,18 +18,21 @@ export const PAGE_ITEM_LIMIT = 25;
  *   25 relations only; the endpoint's last page carries the result over all of them.
  *
  * Values are replaced in place, so the raw `pages` table and the typed tables both get complete values.
- * Trashed pages are left as they are. Emits the pages once every value is complete.
+ * Trashed pages are completed too (their raw row stays, replacing the complete one loaded before); a
+ * trashed page whose property items answer 404 keeps the values its page response showed. Emits the
+ * pages once every value is complete.
  */
 export function completeProperties(client: NotionRequester, pages: Obj[]): Observable<Obj[]> {
   const work: Observable<unknown>[] = [];
   for (const page of pages) {
-    if (page['in_trash'] === true || page['archived'] === true) continue;
+    const trashed = page['in_trash'] === true || page['archived'] === true;
     const props = Object.values((page['properties'] ?? {}) as Record<string, Prop>).filter((p) => typeof p?.id === 'string');
     const truncatedRelation = props.some((p) => p.type === 'relation' && p.has_more === true);
     for (const prop of props) {
       if (!isTruncated(prop, truncatedRelation)) continue;
       const items$ = propertyItems(client, page.id, prop.id) as Observable<ListResponse<Obj> & { property_item?: Record<string, unknown> }>;
-      work.push(prop.type === 'rollup' ? rollupOf(items$, prop) : itemsOf(items$, prop));
+      const complete$ = prop.type === 'rollup' ? rollupOf(items$, prop) : itemsOf(items$, prop);
+      work.push(trashed ? complete$.pipe(catchError((error: unknown) => (statusOf(error) === 404 ? EMPTY : throwError(() => error)))) : complete$);
     }
   }
   if (work.length === 0) return from([pages]);
@@ -83,4 +86,8 @@ function rollupOf(items$: Observable<ListResponse<Obj> & { property_item?: Recor
         : rollup;
     }),
   );
+}
+
+function statusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null ? (error as { status?: number }).status : undefined;
 }

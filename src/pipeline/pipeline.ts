@@ -34,7 +34,10 @@ export interface PipelineOptions {
   readonly log?: (line: string) => void;
   /** Directory holding `.notionflow/`, where each run's trace is saved (see `traceFile`). Default `process.cwd()`. */
   readonly cwd?: string;
-  /** Clock of the run's timings and timers of its progress events. Default `asyncScheduler`. */
+  /**
+   * Clock of the run's timings, of its progress events' timers and of the source's timers (its request
+   * budget, retry waits, checkpoint seconds). Default `asyncScheduler`.
+   */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -190,6 +193,7 @@ export class Pipeline {
             .extract({
               ready,
               onProgress: monitor.changed,
+              scheduler: this.#scheduler,
               ...(sourceState ? { state: sourceState } : {}),
               ...(options.fullRefresh ? { fullRefresh: true } : {}),
             })

@@ -79,8 +79,10 @@ export function notionSource(options: NotionSourceOptions): Source {
 
   const makeClient = (context: ExtractContext): NotionClient => {
     const onProgress = (): void => context.onProgress?.();
-    const limiter = createLimiter({ ...(options.rateLimit === false ? { requests: Infinity } : options.rateLimit), onWait: onProgress });
+    const clock = context.scheduler ? { scheduler: context.scheduler } : {};
+    const limiter = createLimiter({ ...(options.rateLimit === false ? { requests: Infinity } : options.rateLimit), onWait: onProgress, ...clock });
     return createNotionClient({
+      ...clock,
       apiKey: options.apiKey,
       onRequest: onProgress,
       notionVersion: version,
@@ -119,7 +121,9 @@ export function notionSource(options: NotionSourceOptions): Source {
       const unitSize = (): number =>
         Math.min(settings.unitPages, Math.floor(settings.unitObjects / Math.max(1, unitsPages === 0 ? 200 : unitsObjects / unitsPages)));
       const seenPages = new Set<string>();
-      // One synced-block registry for every unit, seeded with the originals earlier runs listed.
+      // Pages whose own block listing answered 404: their trees are not recorded as loaded.
+      const unreadable = new Set<string>();
+      // One synced-block registry for every unit, seeded with the originals earlier runs listed with their pages.
       const synced = new SyncedBlocks(prev?.synced_originals ?? []);
       // Listing is much faster than walking trees: page listings wait while too many listed pages await
       // their unit, so memory holds a bounded number of pages whatever the workspace size.
@@ -207,7 +211,10 @@ export function notionSource(options: NotionSourceOptions): Source {
       const walkBlocks = expandBlocks((id) => blockChildren(c, id) as Observable<ListResponse<BlockRecord>>, {
         concurrency: settings.concurrency,
         synced,
-        onUnreachable: (id, pageId, error) => report(id, reasonOf(error), pageId),
+        onUnreachable: (id, pageId, error) => {
+          if (id === pageId) unreadable.add(id);
+          report(id, reasonOf(error), pageId);
+        },
       });
       /** Synced originals only referenced (on pages the integration cannot see, or not loaded), listed once at the end. */
       const lateOriginals = (): Observable<ResourcePage> =>
@@ -217,10 +224,10 @@ export function notionSource(options: NotionSourceOptions): Source {
         });
 
       const snapshot = (final: boolean): Record<string, unknown> =>
-        incremental.snapshot(final, { synced_originals: [...synced.originals], ...(typed ? { typed_tables: typed.state() } : {}) }, version) as unknown as Record<string, unknown>;
+        incremental.snapshot(final, { synced_originals: synced.listedWithTheirPages(), ...(typed ? { typed_tables: typed.state() } : {}) }, version) as unknown as Record<string, unknown>;
 
       const units$ = candidates$.pipe(
-        bufferUnits(unitSize, settings.unitMs),
+        bufferUnits(unitSize, settings.unitMs, context.scheduler),
         concatMap((pages) => {
           const unit = checkpointUnit(
             {
@@ -231,6 +238,7 @@ export function notionSource(options: NotionSourceOptions): Source {
               content,
               walkBlocks,
               commentsOf: (blockId, pageId) => commentsOf(c, blockId, pageId),
+              unreadable,
               measured: (objects, trees) => {
                 unitsObjects += objects;
                 unitsPages += trees;

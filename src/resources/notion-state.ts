@@ -11,7 +11,7 @@ export interface NotionState {
   readonly cursors: { readonly pages?: string; readonly rows: Readonly<Record<string, string>> };
   /** Page id → the page's `last_edited_time` when its block tree (and comments) were loaded. */
   readonly trees: Readonly<Record<string, string>>;
-  /** Synced-block originals whose children were loaded (a reference met later does not list them again). */
+  /** Synced-block originals whose children were loaded with their own page (a reference met later does not list them again; originals listed from a reference are listed again with it). */
   readonly synced_originals?: readonly string[];
   /** When the last complete run started (this machine's clock), for the boundary-minute rule. */
   readonly run_started_at?: string;

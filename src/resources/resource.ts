@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
 import type { ClientStats } from '../client/notion-client.js';
 import type { DeleteSpec } from '../../destinations/destination.js';
 import type { FlushSignal } from '../../operators/to-record-batches.js';
@@ -82,6 +82,12 @@ export interface ExtractContext {
    * most every 250 ms. Must not throw.
    */
   readonly onProgress?: () => void;
+  /**
+   * The pipeline's clock (`PipelineOptions.scheduler`), for the source's own timers: the Notion source's
+   * request budget and Retry-After / backoff waits, and its units closing after `checkpointSeconds`.
+   * Default `asyncScheduler`.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface UnitContext {
   readonly content: ContentCollector | undefined;
   readonly walkBlocks: OperatorFunction<{ readonly id: string }, ResourcePage<BlockRecord>>;
   readonly commentsOf: (blockId: string, pageId: string) => Observable<ResourcePage>;
+  /** Pages whose own block listing answered 404 this run (unshared after search listed them). */
+  readonly unreadable: ReadonlySet<string>;
   /** Told how many blocks and comments the unit's trees held and how many trees it fetched (to size the next units, and for the load info). */
   readonly measured: (objects: number, trees: number) => void;
   /** The source state to commit with the unit. */
@@ -44,8 +46,6 @@ export function checkpointUnit(ctx: UnitContext, pages: Obj[]): Observable<Resou
   const trashed = pages.filter(isTrashed);
   const live = pages.filter((p) => !isTrashed(p));
   const refetch = live.filter((p) => incremental.needsTree(p));
-  // Only trees committed by an earlier unit or run can have rows to replace (a unit commits atomically).
-  const replaced = [...refetch, ...trashed].map((p) => p.id).filter((id) => incremental.trees.has(id));
   const kept = settings.hardDelete ? refetch : [...refetch, ...trashed];
   let objects = 0;
   const count = <T extends { readonly items: readonly unknown[] }>() => tap<T>((page) => void (objects += page.items.length));
@@ -53,8 +53,16 @@ export function checkpointUnit(ctx: UnitContext, pages: Obj[]): Observable<Resou
   const blocks$ = settings.blocks ? from(refetch).pipe(ctx.walkBlocks, count(), share()) : EMPTY;
   const indexed$ = ctx.content ? blocks$.pipe(tap((page) => ctx.content!.add(page.items))) : blocks$;
   const pageComments$ = settings.comments === 'none' ? EMPTY : from(refetch).pipe(mergeMap((p) => ctx.commentsOf(p.id, p.id), settings.concurrency), count());
+  // A child_page block's id is its page's, whose comments that page loads; a child_database has none.
   const blockComments$ =
-    settings.comments === 'all' ? blocks$.pipe(mergeMap((b) => from(b.items)), mergeMap((b) => ctx.commentsOf(b.id, b.page_id!), settings.concurrency)) : EMPTY;
+    settings.comments === 'all'
+      ? blocks$.pipe(
+          mergeMap((b) => from(b.items)),
+          // A child_page block's comments are the sub-page's own (listed with the sub-page); a child_database has none.
+          filter((b) => b.type !== 'child_page' && b.type !== 'child_database'),
+          mergeMap((b) => ctx.commentsOf(b.id, b.page_id!), settings.concurrency),
+        )
+      : EMPTY;
   const notionContent$ =
     settings.pageContent === 'notion'
       ? from(refetch).pipe(
@@ -69,7 +77,12 @@ export function checkpointUnit(ctx: UnitContext, pages: Obj[]): Observable<Resou
   });
 
   const checkpoint = defer(() => {
-    for (const p of refetch) incremental.trees.set(p.id, String(p['last_edited_time']));
+    // A page that answered 404 when its tree was listed keeps its earlier tree, and is not recorded as
+    // loaded: the next run reads it again (its last_edited_time does not move when it is shared again).
+    const read = refetch.filter((p) => !ctx.unreadable.has(p.id));
+    // Only trees committed by an earlier unit or run can have rows to replace (a unit commits atomically).
+    const replaced = [...read, ...trashed].map((p) => p.id).filter((id) => incremental.trees.has(id));
+    for (const p of read) incremental.trees.set(p.id, String(p['last_edited_time']));
     for (const p of trashed) incremental.trees.delete(p.id);
     const deletes: DeleteSpec[] = [];
     if (replaced.length > 0) for (const table of contentTables(settings)) deletes.push({ table, column: 'page_id', values: replaced });

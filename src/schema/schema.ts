@@ -180,12 +180,16 @@ export class Schema {
     for (const name of this.#tables.keys()) this.#dirty.add(name);
   }
 
-  /** A stable hash of the tables and columns (the `version_hash` of `_dlt_version`). */
+  /**
+   * A stable hash of the tables and columns (the `version_hash` of `_dlt_version`). Tables and columns
+   * are hashed in name order, as dlt hashes its schema with sorted keys: the same tables and columns give
+   * the same hash whatever order pages arrived in (concurrent requests, retries).
+   */
   versionHash(): string {
     const h = createHash('sha256');
-    for (const t of this.#tables.values()) {
+    for (const t of [...this.#tables.values()].sort(byName)) {
       h.update(t.name).update('\0').update(t.parent ?? '').update('\0').update(t.writeDisposition).update('\0');
-      for (const c of t.columns) h.update(c.name).update(':').update(c.dataType).update(c.nullable ? '?' : '!').update(',');
+      for (const c of [...t.columns].sort(byName)) h.update(c.name).update(':').update(c.dataType).update(c.nullable ? '?' : '!').update(',');
       h.update('\n');
     }
     return h.digest('base64url').slice(0, 22);
@@ -201,3 +205,7 @@ export class Schema {
 
 /** Shorthand for a column's type lookup used by hot loops. */
 export type ColumnTypeOf = (table: string, column: string) => DataType | undefined;
+
+function byName(a: { readonly name: string }, b: { readonly name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}

@@ -5,7 +5,7 @@
  */
 export { startNotionServer } from './server.js';
 export type { NotionServer, ServerOptions, ServerStats } from './server.js';
-export { FAULT_KINDS } from './faults.js';
+export { DEFAULT_FAULT_KINDS, FAULT_KINDS } from './faults.js';
 export type { FaultKind, FaultOptions } from './faults.js';
 export { floorMinute, NOTION_VERSIONS, Workspace, WORKSPACE_PRESETS } from './workspace.js';
 export type {
@@ -15,3 +15,5 @@ export type {
 export { HOSTILE_NAMES, PAGE_MENTION_LIMIT, PAGE_PEOPLE_LIMIT, PAGE_RELATION_LIMIT } from './properties.js';
 export type { PropertyDef } from './properties.js';
 export type { Json, JsonObject } from './text.js';
+export { HOSTILE_DEPTH, HOSTILE_OPTIONS, HOSTILE_RENAME, HOSTILE_TEXT, HOSTILE_TEXT_BYTES, hostileWorkspace } from './hostile.js';
+export type { HostileWorkspace } from './hostile.js';

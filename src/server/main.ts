@@ -4,7 +4,7 @@
  * The token printed is the local server's own demo token, not a Notion token.
  *
  * Flags: `--preset tiny|small|medium|large|wiki`, `--seed N`, `--latency MS`, `--rate REQUESTS/WINDOW_MS` (or `off`),
- * `--faults RATE`, `--fault-seed N`, `--fault-kinds 500,502,…`, `--cap N`, `--markdown-limit N`, `--expire-cursor-after N`,
+ * `--faults RATE`, `--fault-seed N`, `--fault-kinds 500,502,…`, `--fault-slow-ms MS`, `--cap N`, `--markdown-limit N`, `--expire-cursor-after N`,
  * `--token T`, `--host H`, `--port P`, `--json '<ServerOptions JSON>'` (merged first; flags override).
  *
  * @example
@@ -33,7 +33,7 @@ export function serverOptionsFromArgs(args: readonly string[]): ServerOptions {
     args: [...args],
     options: {
       preset: { type: 'string' }, seed: { type: 'string' }, latency: { type: 'string' }, rate: { type: 'string' },
-      faults: { type: 'string' }, 'fault-seed': { type: 'string' }, 'fault-kinds': { type: 'string' }, cap: { type: 'string' }, 'markdown-limit': { type: 'string' },
+      faults: { type: 'string' }, 'fault-seed': { type: 'string' }, 'fault-kinds': { type: 'string' }, 'fault-slow-ms': { type: 'string' }, cap: { type: 'string' }, 'markdown-limit': { type: 'string' },
       'expire-cursor-after': { type: 'string' }, token: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
       json: { type: 'string' },
     },
@@ -51,7 +51,12 @@ export function serverOptionsFromArgs(args: readonly string[]): ServerOptions {
   if (values.faults !== undefined) {
     const kinds = values['fault-kinds']?.split(',') as FaultKind[] | undefined;
     if (kinds?.some((k) => !FAULT_KINDS.includes(k))) throw new ConfigError(`--fault-kinds must be among ${FAULT_KINDS.join(',')}.`);
-    faults = { rate: int('faults', values.faults), seed: values['fault-seed'] === undefined ? 1 : int('fault-seed', values['fault-seed']), ...(kinds === undefined ? {} : { kinds }) };
+    faults = {
+      rate: int('faults', values.faults),
+      seed: values['fault-seed'] === undefined ? 1 : int('fault-seed', values['fault-seed']),
+      ...(kinds === undefined ? {} : { kinds }),
+      ...(values['fault-slow-ms'] === undefined ? {} : { slowMs: int('fault-slow-ms', values['fault-slow-ms']) }),
+    };
   }
   return {
     ...base,

@@ -42,7 +42,8 @@ const plain = (richText: Json | undefined): string =>
  * Lines: headings `#`…`###`, list items `- ` / `1. ` / `- [ ] `, toggles `- `, quotes and callouts `> `,
  * code fences with the language, `$$expression$$`, `---`, GFM tables, `[title](url)` for child pages,
  * child databases, page links and bookmarks, `![caption](url)` for images, synced references with the
- * original's content, meeting notes as a `## title` heading followed by the summary and the notes (and
+ * original's content (nothing more when met inside that original: Notion has no such cycles, the hostile
+ * workspace does), meeting notes as a `## title` heading followed by the summary and the notes (and
  * the transcript with `includeTranscript`). Nested blocks are indented two spaces per level.
  */
 class MarkdownWriter {
@@ -50,6 +51,8 @@ class MarkdownWriter {
   readonly #options: MarkdownOptions;
   readonly #lines: string[] = [];
   readonly #unknown: string[] = [];
+  /** Synced originals (block indexes) being rendered: a reference met inside its own original renders no content again. */
+  readonly #syncing = new Set<number>();
   #count = 0;
   #stopped = false;
 
@@ -110,9 +113,13 @@ class MarkdownWriter {
     // A synced reference shows its original's children (none when the original is unreadable).
     const childPage = node.type === 'synced_block' && node.ref >= 0 ? Math.floor(node.ref / BLOCK_SPACE) : pageNo;
     const next = CONTAINERS.has(node.type) ? indent : indent + 1;
+    const original = node.type !== 'synced_block' ? -1 : node.ref >= 0 ? node.ref : pageNo * BLOCK_SPACE + node.local;
+    if (this.#syncing.has(original)) return;
+    if (original >= 0) this.#syncing.add(original);
     for (const child of ws.childrenOf(node) ?? []) {
       if (this.#options.includeTranscript || !isTranscript(node, child)) this.block(childPage, child, next);
     }
+    this.#syncing.delete(original);
   }
 }
 

@@ -52,6 +52,9 @@ export const HOSTILE_NAMES: ReadonlyArray<readonly [string, string]> = [
   ['Due-Date', 'date'],
 ];
 
+/** Ids of the properties the formulas read (Estimate, Done, Due): their values are drawn once per row, with the formulas'. */
+export const FORMULA_INPUTS: readonly string[] = ['num1', 'chk1', 'due%5B'];
+
 /** What a schema needs from the workspace: the database/data source the relation points to. */
 export interface SchemaContext {
   readonly relationDatabaseId: string;
@@ -165,6 +168,8 @@ export interface RowContext {
   readonly mentions: MentionContext;
   /** A Notion-hosted file object (expiring URL). */
   hostedFile(name: string): JsonObject;
+  /** The value set for `prop` in place of the generated one (`Workspace.setPropertyValue`), if any. */
+  valueSet?(prop: PropertyDef): Json | undefined;
 }
 
 /** The rows (by `row % 40`) whose values go past a page-response limit; the relation's is row 3 (`Workspace.relatedCount`). */
@@ -274,6 +279,8 @@ const user = (id: string): JsonObject => ({ object: 'user', id });
  * exactly 25, 11 a Notes text of 4,500 characters in 2,000-character items, 13 a Notes text of 30 mentions.
  */
 export function propertyValue(prop: PropertyDef, row: RowContext): Json {
+  const set = row.valueSet?.(prop);
+  if (set !== undefined) return set;
   // Most properties draw nothing: the generator is made on first use.
   let generator: Random | undefined;
   const rnd = (): Random => (generator ??= row.rnd(prop));

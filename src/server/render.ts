@@ -4,7 +4,7 @@ import { hashInts, hashString, Random } from './hash.js';
 import { COMMENT_SPACE, encodeId, IdKind } from './ids.js';
 import { pageValue, propertyValue, rowBase, rowValues } from './properties.js';
 import type { PropertyDef, RelatedValues, RowContext } from './properties.js';
-import { richText, textItem, title as makeTitle, words } from './text.js';
+import { richText, textItem, textItems, title as makeTitle, words } from './text.js';
 import type { Json, JsonObject, MentionContext } from './text.js';
 import type { NotionVersion, Workspace } from './workspace.js';
 
@@ -180,6 +180,10 @@ class GeneratedRow implements RowContext {
   hostedFile(name: string): JsonObject {
     return hostedFile(this.#ws, `${this.#pageNo}/${name}`);
   }
+
+  valueSet(prop: PropertyDef): Json | undefined {
+    return this.#ws.valueSet(this.#pageNo, prop.id);
+  }
 }
 
 /** What the values of a row derive from (values are generated from it on request). */
@@ -297,7 +301,7 @@ export function renderDataSource(ws: Workspace, d: number, version: NotionVersio
 
 function payload(ws: Workspace, pageNo: number, node: BlockNode, rnd: Random): JsonObject {
   const ctx = mentionContext(ws);
-  const text = (): JsonObject[] => (node.text !== undefined ? [textItem(node.text)] : richText(rnd, ctx));
+  const text = (): JsonObject[] => (node.text !== undefined ? textItems(node.text) : richText(rnd, ctx));
   switch (node.type) {
     case 'paragraph':
     case 'bulleted_list_item':

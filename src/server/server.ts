@@ -28,6 +28,8 @@ export interface ServerOptions {
   readonly latencyMs?: number;
   /** Per-token fixed-window rate limit; over it → 429 `rate_limited` with `Retry-After`. Default `false` (none). */
   readonly rateLimit?: { readonly requests: number; readonly windowMs: number } | false;
+  /** Clock of the rate limit's windows, in epoch ms (a test's virtual clock, shared with the client's). Default `Date.now`. */
+  readonly clock?: () => number;
   /** Seeded fault injection (see {@link FaultPlan}). Default: none. */
   readonly faults?: FaultOptions;
   /** Most results one data source / database query returns before `request_status: incomplete`. Default 10 000. */
@@ -50,7 +52,7 @@ export interface ServerStats {
   readonly total: number;
   /** Requests by endpoint key, e.g. `'GET /v1/blocks/:id/children'`, `'POST /v1/search'`. */
   readonly byEndpoint: Readonly<Record<string, number>>;
-  /** Responses by HTTP status (a `reset` fault sends none). */
+  /** Responses by HTTP status (a `slow` answer the client hung up on sends none). */
   readonly byStatus: Readonly<Record<string, number>>;
   /** 429 answers. */
   readonly rateLimited: number;
@@ -58,6 +60,8 @@ export interface ServerStats {
   readonly faults: Readonly<Partial<Record<FaultKind, number>>>;
   /** Injected faults, all kinds. */
   readonly faultsInjected: number;
+  /** `slow` answers the client hung up on (timed out) before they were sent. */
+  readonly abandoned: number;
 }
 
 /** A running local Notion server. */
@@ -97,6 +101,21 @@ function errorReply(e: ApiErrorReply, requestId: string): Reply {
   const body: JsonObject = { object: 'error', status: e.status, code: e.apiCode, message: e.message, request_id: requestId };
   if (e.additionalData !== undefined) body.additional_data = e.additionalData;
   return { status: e.status, body: JSON.stringify(body), headers: { 'content-type': JSON_TYPE, 'x-notion-request-id': requestId, ...e.headers } };
+}
+
+/** Waits `ms` before an answer is sent: true then, false as soon as the client hangs up (nothing is sent). */
+function holdBack(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const hungUp = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      res.off('close', hungUp);
+      resolve(true);
+    }, ms);
+    res.once('close', hungUp);
+  });
 }
 
 function safeDecode(s: string): string {
@@ -197,8 +216,8 @@ class FixedWindow {
   }
 }
 
-function emptyStats(): { total: number; byEndpoint: Record<string, number>; byStatus: Record<string, number>; rateLimited: number; faults: Partial<Record<FaultKind, number>>; faultsInjected: number } {
-  return { total: 0, byEndpoint: {}, byStatus: {}, rateLimited: 0, faults: {}, faultsInjected: 0 };
+function emptyStats(): { total: number; byEndpoint: Record<string, number>; byStatus: Record<string, number>; rateLimited: number; faults: Partial<Record<FaultKind, number>>; faultsInjected: number; abandoned: number } {
+  return { total: 0, byEndpoint: {}, byStatus: {}, rateLimited: 0, faults: {}, faultsInjected: 0, abandoned: 0 };
 }
 
 class LocalNotionServer implements NotionServer {
@@ -207,6 +226,7 @@ class LocalNotionServer implements NotionServer {
   url = '';
   readonly #latencyMs: number;
   readonly #limiter: FixedWindow | undefined;
+  readonly #clock: () => number;
   readonly #faults: FaultPlan | undefined;
   readonly #cap: number;
   readonly #markdownLimit: number;
@@ -224,6 +244,7 @@ class LocalNotionServer implements NotionServer {
     const rl = options.rateLimit ?? false;
     if (rl !== false && !(rl.requests >= 1 && rl.windowMs > 0)) throw new ConfigError('rateLimit needs requests ≥ 1 and windowMs > 0.');
     this.#limiter = rl === false ? undefined : new FixedWindow(rl.requests, rl.windowMs);
+    this.#clock = options.clock ?? Date.now;
     this.#faults = options.faults === undefined ? undefined : new FaultPlan(options.faults);
     this.#cap = options.queryResultCap ?? 10_000;
     if (!(Number.isInteger(this.#cap) && this.#cap >= 1)) throw new ConfigError('queryResultCap must be a positive integer.');
@@ -312,15 +333,18 @@ class LocalNotionServer implements NotionServer {
       reply = errorReply(error, requestId);
     }
     if (this.#latencyMs > 0) await new Promise((r) => setTimeout(r, this.#latencyMs));
-    if (fault === 'reset') {
-      req.socket.destroy();
+    if (fault === 'slow' && !(await holdBack(res, this.#faults!.slowMs))) {
+      this.#stats.abandoned++;
       return;
     }
     this.#stats.byStatus[reply.status] = (this.#stats.byStatus[reply.status] ?? 0) + 1;
-    const body = Buffer.from(reply.body, 'utf8');
+    const full = Buffer.from(reply.body, 'utf8');
+    const half = full.subarray(0, Math.floor(full.length / 2));
+    // A truncated body is a complete HTTP answer whose JSON stops halfway; a reset cuts the connection itself.
+    const body = fault === 'truncated' ? half : full;
     res.writeHead(reply.status, { ...reply.headers, 'content-length': String(body.length) });
-    if (fault === 'truncated') {
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+    if (fault === 'reset') {
+      res.write(half, () => req.socket.resetAndDestroy());
       return;
     }
     res.end(body);
@@ -334,7 +358,7 @@ class LocalNotionServer implements NotionServer {
     if (typeof version !== 'string' || !VERSIONS.includes(version)) {
       throw validationError(`Notion-Version header failed validation: Notion-Version header should be one of ${VERSIONS.join(', ')}.`);
     }
-    const wait = this.#limiter?.take(Date.now());
+    const wait = this.#limiter?.take(this.#clock());
     if (wait !== undefined) {
       throw new ApiErrorReply(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', {
         additionalData: { rate_limit_reason: 'public_api_request_rate_limit', retry_after: String(wait) },
@@ -351,7 +375,7 @@ class LocalNotionServer implements NotionServer {
       case '503': return json(503, 'service_unavailable', 'Notion is unavailable. Try again later.');
       case '504': return json(504, 'gateway_timeout', 'Notion timed out while processing the request.');
       case '409': return json(409, 'conflict_error', 'Conflict occurred while saving. Please try again.');
-      case '529': return json(529, 'service_overload', 'Notion is overloaded. Please try again shortly.', { 'retry-after': String(requestId.charCodeAt(0) % 2) });
+      case '529': return json(529, 'service_overload', 'Notion is overloaded. Please try again shortly.', { 'retry-after': '1' });
       case '502': return { status: 502, body: HTML_502, headers: { 'content-type': 'text/html' } };
       case 'html': return { status: 200, body: HTML_PAGE, headers: { 'content-type': 'text/html; charset=utf-8' } };
       default: return undefined;

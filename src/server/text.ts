@@ -54,6 +54,28 @@ export function textItem(content: string, rnd?: Random, link?: string): JsonObje
   };
 }
 
+/** Most characters of one rich-text item: Notion splits longer text into several items. */
+export const TEXT_ITEM_LIMIT = 2_000;
+
+/**
+ * Plain text as Notion serves it: `text` items of at most {@link TEXT_ITEM_LIMIT} UTF-16 code units
+ * each, never splitting a surrogate pair (lone surrogates stay as they are).
+ */
+export function textItems(content: string): JsonObject[] {
+  if (content.length <= TEXT_ITEM_LIMIT) return [textItem(content)];
+  const items: JsonObject[] = [];
+  for (let start = 0; start < content.length; ) {
+    let end = Math.min(start + TEXT_ITEM_LIMIT, content.length);
+    if (end < content.length && isHigh(content.charCodeAt(end - 1)) && isLow(content.charCodeAt(end))) end--;
+    items.push(textItem(content.slice(start, end)));
+    start = end;
+  }
+  return items;
+}
+
+const isHigh = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
+const isLow = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
+
 /** What rich text may mention: callbacks giving ids (and labels) of existing objects. */
 export interface MentionContext {
   readonly user: (rnd: Random) => { id: string; name: string };

@@ -4,7 +4,7 @@ import type { BlockNode, BlockTree } from './block-tree.js';
 import { hashInts, Random } from './hash.js';
 import { COMMENT_SPACE, decodeId, encodeId, IdKind } from './ids.js';
 import type { DecodedId } from './ids.js';
-import { databaseSchema, PAGE_RELATION_LIMIT, pageMayCut, propertyValue, retypeConfig } from './properties.js';
+import { databaseSchema, FORMULA_INPUTS, PAGE_RELATION_LIMIT, pageMayCut, propertyValue, retypeConfig } from './properties.js';
 import type { PropertyDef } from './properties.js';
 import { rowContext, rowPropertyValues } from './render.js';
 import { title } from './text.js';
@@ -177,7 +177,7 @@ export type PageParent =
   | { readonly type: 'database'; readonly db: number };
 
 type Op =
-  | { readonly op: 'append'; readonly parentId: string; readonly type: string; readonly text: string; readonly at: number }
+  | { readonly op: 'append'; readonly parentId: string; readonly type: string; readonly text: string | undefined; readonly ref: number; readonly at: number }
   | { readonly op: 'delete'; readonly id: string }
   | { readonly op: 'move'; readonly id: string; readonly parentId: string; readonly position: number };
 
@@ -231,11 +231,14 @@ export class Workspace {
   readonly #pageDbs: number[][];
   readonly #dbParent: Int32Array;
   readonly #unsharedPages: Set<number>;
+  /** The unshared origin page that page 1's synced reference points to (fixed at creation), or -1. */
+  readonly #deadOrigin: number;
   readonly #unsharedDbs: Set<number>;
   readonly #originPages: number[];
   readonly #rowCounts: number[];
   readonly #schemas: PropertyDef[][];
   readonly #trashed = new Set<number>();
+  readonly #deleted = new Set<number>();
   readonly #titles = new Map<number, string>();
   readonly #dbTitles = new Map<number, string>();
   readonly #dbEdited = new Map<number, number>();
@@ -243,6 +246,8 @@ export class Workspace {
   readonly #created = new Map<number, number>();
   readonly #ops = new Map<number, Op[]>();
   readonly #trees = new Map<number, BlockTree>();
+  /** Row page number → property id → the value set by {@link setPropertyValue}. */
+  readonly #values = new Map<number, Map<string, Json>>();
   #version = 0;
 
   constructor(options: WorkspaceOptions = {}, clock: () => number = Date.now) {
@@ -274,6 +279,7 @@ export class Workspace {
     for (let i = P - 1; i >= 0 && this.#unsharedPages.size < unsharedPageCount; i--) if (!originsOn || i % 3 === 0) this.#unsharedPages.add(i);
     for (let i = P - 1; i >= 0 && this.#unsharedPages.size < unsharedPageCount; i--) this.#unsharedPages.add(i);
     this.#originPages = originsOn ? byThree : [];
+    this.#deadOrigin = this.#originPages.find((p) => this.#unsharedPages.has(p)) ?? -1;
 
     this.#pageParent = new Int32Array(P).fill(-1);
     this.#subPages = Array.from({ length: P }, () => []);
@@ -379,6 +385,7 @@ export class Workspace {
 
   /** True when page number `pageNo` exists (shared or not, trashed or not). */
   pageExists(pageNo: number): boolean {
+    if (this.#deleted.has(pageNo)) return false;
     const row = this.rowOf(pageNo);
     if (row === undefined) return pageNo < this.options.pages;
     return row.db < this.options.databases && row.row < this.#rowCounts[row.db]!;
@@ -540,7 +547,7 @@ export class Workspace {
   #replay(b: TreeBuilder, op: Op): void {
     const { tree } = b;
     const parentOf = (id: string): BlockNode | undefined => (id === this.pageId(tree.pageNo) ? undefined : tree.byId.get(id));
-    if (op.op === 'append') b.add(op.type, parentOf(op.parentId), -1, { text: op.text, createdAt: op.at });
+    if (op.op === 'append') b.add(op.type, parentOf(op.parentId), op.ref, { ...(op.text === undefined ? {} : { text: op.text }), createdAt: op.at });
     else if (op.op === 'delete') b.detach(tree.byId.get(op.id)!, true);
     else {
       const node = tree.byId.get(op.id)!;
@@ -551,8 +558,7 @@ export class Workspace {
 
   #referenceTarget(pageNo: number): number {
     if (this.#originPages.length === 0 || pageNo % 3 !== 1) return -1;
-    const unsharedOrigin = this.#originPages.find((p) => this.#unsharedPages.has(p));
-    const target = pageNo === 1 && unsharedOrigin !== undefined ? unsharedOrigin : this.#originPages[hashInts(this.seed, 0x5ec, pageNo) % this.#originPages.length]!;
+    const target = pageNo === 1 && this.#deadOrigin >= 0 ? this.#deadOrigin : this.#originPages[hashInts(this.seed, 0x5ec, pageNo) % this.#originPages.length]!;
     return target * BLOCK_SPACE;
   }
 
@@ -650,7 +656,7 @@ export class Workspace {
     if (!this.isDatabaseShared(d)) return out;
     for (let r = 0; r < this.#rowCounts[d]!; r++) {
       const p = this.rowPageNo(d, r);
-      if (!this.#trashed.has(p)) out.push(p);
+      if (!this.#trashed.has(p) && !this.#deleted.has(p)) out.push(p);
     }
     return out;
   }
@@ -907,14 +913,32 @@ export class Workspace {
     this.#touch(pageNo);
   }
 
-  /** Appends a block (with plain text) under a page or block; returns its id. Bumps the page's last_edited_time. */
-  appendBlock(parentId: string, block: { readonly type: string; readonly text: string }): string {
+  /**
+   * Appends a block under a page or block; returns its id. Bumps the page's last_edited_time. `text` is
+   * the block's plain text, served as Notion serves it: rich-text items of at most 2,000 characters. A
+   * `synced_block` with `syncedFrom` (a synced original's block id, on any page) is a reference to that
+   * original; without it, it is an original to append children to. A `link_to_page` links to `linkTo`.
+   */
+  appendBlock(parentId: string, block: { readonly type: string; readonly text?: string; readonly syncedFrom?: string; readonly linkTo?: string }): string {
     const decoded = this.decode(parentId);
     const pageNo = decoded?.kind === IdKind.page ? this.#page(parentId) : this.#block(parentId).pageNo;
+    const ref = this.#blockRef(block);
     const at = this.#touch(pageNo);
     const id = encodeId(this.seed, IdKind.block, pageNo * BLOCK_SPACE + this.tree(pageNo).nextLocal);
-    this.#record(pageNo, { op: 'append', parentId: decoded?.kind === IdKind.page ? this.pageId(pageNo) : parentId, type: block.type, text: block.text, at });
+    this.#record(pageNo, { op: 'append', parentId: decoded?.kind === IdKind.page ? this.pageId(pageNo) : parentId, type: block.type, text: block.text, ref, at });
     return id;
+  }
+
+  /** The `ref` of an appended block: a synced reference's original (block index), a link's page number, else -1. */
+  #blockRef(block: { readonly type: string; readonly syncedFrom?: string; readonly linkTo?: string }): number {
+    if (block.type === 'link_to_page') {
+      if (block.linkTo === undefined) throw new ConfigError('A link_to_page block needs linkTo, the id of the page it links to.');
+      return this.#page(block.linkTo);
+    }
+    if (block.type !== 'synced_block' || block.syncedFrom === undefined) return -1;
+    const original = this.#block(block.syncedFrom);
+    if (original.node.type !== 'synced_block' || original.node.ref >= 0) throw new ConfigError(`syncedFrom must be a synced original; ${block.syncedFrom} is not.`);
+    return original.pageNo * BLOCK_SPACE + original.node.local;
   }
 
   /** Deletes a block and its subtree. Bumps the page's last_edited_time. */
@@ -947,6 +971,38 @@ export class Workspace {
       this.#trees.delete(parent.pageNo);
       this.#edited.set(parent.pageNo, Math.max(this.pageEdited(parent.pageNo), floorMinute(this.clock())));
     }
+  }
+
+  /**
+   * Deletes a page for good, as emptying it from the trash or taking the integration's access away does:
+   * the API answers 404 for it, no listing shows it (the trash neither) and no last_edited_time moves, so
+   * only a scan of every page id notices (`detectDeletes`). Takes a database row, or a top-level page
+   * without sub-pages, databases or synced-block originals.
+   */
+  deletePage(id: string): void {
+    const pageNo = this.#page(id);
+    const standalone = this.rowOf(pageNo) === undefined;
+    if (standalone && (this.#pageParent[pageNo] !== -1 || this.#subPages[pageNo]!.length > 0 || this.#pageDbs[pageNo]!.length > 0 || this.#originPages.includes(pageNo))) {
+      throw new ConfigError(`deletePage takes a database row or a top-level page without sub-pages, databases or synced originals; ${id} is not one.`);
+    }
+    this.#deleted.add(pageNo);
+    this.#version++;
+  }
+
+  /**
+   * Stops sharing a standalone page with the integration: from now on it is not listed and reading it,
+   * its blocks or its comments answers 404, as when its owner removes the connection. The page must hold
+   * no sub-pages or databases (they would stay shared on their own). `shared: true` shares it again.
+   */
+  setPageShared(id: string, shared: boolean): void {
+    const pageNo = this.#page(id);
+    if (this.rowOf(pageNo) !== undefined) throw new ConfigError(`Only standalone pages are shared one by one; ${id} is a database row.`);
+    if (this.tree(pageNo).top.some((n) => n.type === 'child_page' || n.type === 'child_database')) {
+      throw new ConfigError(`Page ${id} holds sub-pages or databases; share or unshare a page without them.`);
+    }
+    if (shared) this.#unsharedPages.delete(pageNo);
+    else this.#unsharedPages.add(pageNo);
+    this.#version++;
   }
 
   /** Adds a row to database `databaseIndex` (created now); returns its page id. */
@@ -1023,6 +1079,7 @@ export class Workspace {
       throw new ConfigError(`Cannot retype ${old.type} property ${propertyId} to ${newType}.`);
     }
     this.#schemas[d]![i] = { ...old, type: newType, config };
+    this.#forgetValues(d, propertyId);
     this.#touchDatabase(d, true);
   }
 
@@ -1039,7 +1096,51 @@ export class Workspace {
       throw new ConfigError(`Property ${propertyId} is the relation of rollups; delete them first.`);
     }
     schema.splice(i, 1);
+    this.#forgetValues(d, propertyId);
     this.#touchDatabase(d, true);
+  }
+
+  /**
+   * Adds a property to a database (of a type {@link retypeProperty} takes), with `config` as the schema
+   * shows it (default: the generated one; a multi_select's `options` say which names its values take).
+   * Every row gets a generated value. Touches the database and every row.
+   */
+  addProperty(databaseIndex: number, property: { readonly id: string; readonly name: string; readonly type: string; readonly config?: JsonObject }): void {
+    const d = this.#databaseIndex(databaseIndex);
+    const schema = this.#schemas[d]!;
+    const defaults = retypeConfig(property.type);
+    if (defaults === undefined) throw new ConfigError(`Cannot add a ${property.type} property; use one of the types retypeProperty takes.`);
+    if (schema.some((p) => p.id === property.id || p.name === property.name)) throw new ConfigError(`Database ${d} already has a property with id ${property.id} or name ${property.name}.`);
+    schema.push({ id: property.id, name: property.name, type: property.type, config: property.config ?? defaults });
+    this.#touchDatabase(d, true);
+  }
+
+  /**
+   * Sets one property of a row to `value`, in Notion's page-property form (rich_text: its items;
+   * multi_select: `[{id, name, color}]`; …), instead of its generated value. Properties of the types
+   * {@link retypeProperty} takes can be set, except Estimate, Done and Due (the formulas read them).
+   * Bumps the row's last_edited_time.
+   */
+  setPropertyValue(rowId: string, propertyId: string, value: Json): void {
+    const pageNo = this.#page(rowId);
+    const row = this.rowOf(pageNo);
+    if (row === undefined) throw new ConfigError(`Not a database row: ${rowId}.`);
+    const prop = this.#schemas[row.db]![this.#property(row.db, propertyId)]!;
+    if (retypeConfig(prop.type) === undefined || FORMULA_INPUTS.includes(prop.id)) throw new ConfigError(`Property ${propertyId} (${prop.type}) cannot be set.`);
+    const values = this.#values.get(pageNo) ?? new Map<string, Json>();
+    values.set(propertyId, value);
+    this.#values.set(pageNo, values);
+    this.#touch(pageNo);
+  }
+
+  /** The value {@link setPropertyValue} set for a row's property, if any. */
+  valueSet(pageNo: number, propertyId: string): Json | undefined {
+    return this.#values.get(pageNo)?.get(propertyId);
+  }
+
+  /** Forgets the values set for a property of database `d` (it was retyped or deleted). */
+  #forgetValues(d: number, propertyId: string): void {
+    for (let r = 0; r < this.#rowCounts[d]!; r++) this.#values.get(this.rowPageNo(d, r))?.delete(propertyId);
   }
 
   /** Renames a database (and its data source). Touches the database's last_edited_time only. */

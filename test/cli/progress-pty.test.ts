@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { ROOT } from '../helpers/node-child.js';
 
 const run = promisify(execFile);
 
@@ -10,7 +11,7 @@ describe('progress under a pseudo-terminal', () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env['CI'];
     delete env['NODE_OPTIONS']; // jest's --experimental-vm-modules is not for the child
-    const command = 'node --import ./test/helpers/ts-loader.mjs test/helpers/render-progress.ts';
+    const command = `node --import ${ROOT}test/helpers/ts-loader.mjs ${ROOT}test/helpers/render-progress.ts`;
     const { stdout } = await run('script', ['-qfec', command, '/dev/null'], { cwd: process.cwd(), env, timeout: 30_000 });
     const output = stdout.replaceAll('\r\n', '\n');
     expect(output.startsWith('mode tty\n')).toBe(true);

@@ -249,7 +249,7 @@ describe('NotionClient against a local HTTP server', () => {
     ]);
   });
 
-  it('retries a truncated body and then succeeds', async () => {
+  it('retries a connection broken mid-body as a reset and then succeeds', async () => {
     server.reply((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
       res.write('{"object":"list","results":[');
@@ -257,13 +257,23 @@ describe('NotionClient against a local HTTP server', () => {
     }, ok({ id: 'u1' }));
     const user = await firstValueFrom(client.request$<{ id: string }>({ method: 'GET', path: '/v1/users/u1' }));
     expect(user.id).toBe('u1');
-    expect(client.stats).toMatchObject({ requests: 2, retries: 1, transportErrors: 1, retriesByClass: { truncated: 1 } });
+    expect(client.stats).toMatchObject({ requests: 2, retries: 1, transportErrors: 1, retriesByClass: { reset: 1 } });
   });
 
-  it('retries a 200 whose body is not JSON and then succeeds', async () => {
+  it('retries a complete 200 whose JSON stops before its end as truncated and then succeeds', async () => {
     server.reply((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"object":"list","resu');
+    }, ok({ id: 'u1' }));
+    const user = await firstValueFrom(client.request$<{ id: string }>({ method: 'GET', path: '/v1/users/u1' }));
+    expect(user.id).toBe('u1');
+    expect(client.stats).toMatchObject({ requests: 2, retries: 1, transportErrors: 1, byStatus: { 200: 2 }, ok: 1, retriesByClass: { truncated: 1 } });
+  });
+
+  it('retries a 200 whose body is not JSON (an HTML page) and then succeeds', async () => {
+    server.reply((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!DOCTYPE html><html><body>Something went wrong.</body></html>');
     }, ok({ id: 'u1' }));
     const user = await firstValueFrom(client.request$<{ id: string }>({ method: 'GET', path: '/v1/users/u1' }));
     expect(user.id).toBe('u1');

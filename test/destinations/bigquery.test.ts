@@ -48,7 +48,7 @@ function config(extra: Partial<BigQueryConfig> = {}, on: FakeBigQuery = fake): B
 }
 
 // A fake (a fresh DuckDB) per test; pages of 50 rows make the client follow getQueryResults' pageToken.
-runConformanceSuite('bigquery', async () => {
+runConformanceSuite('bigquery', BIGQUERY_CAPABILITIES, async () => {
   const own = await FakeBigQuery.start({ token: TOKEN, project: PROJECT, pageRows: 50 });
   return { destination: bigquery(config({}, own)), cleanup: () => own.close() };
 });

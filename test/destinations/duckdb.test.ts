@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { recordBatchOf } from '../../src/arrow/table-buffer.js';
 import { ConfigError } from '../../src/errors.js';
 import type { TableSchema } from '../../src/schema/table-schema.js';
-import { duckdb, quoteIdent } from '../../destinations/duckdb/index.js';
+import { duckdb, DUCKDB_CAPABILITIES, quoteIdent } from '../../destinations/duckdb/index.js';
 import { DestinationError } from '../../destinations/errors.js';
 import { runConformanceSuite } from './conformance.js';
 
@@ -13,7 +13,7 @@ async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'notionflow-duckdb-'));
 }
 
-runConformanceSuite('duckdb', async () => {
+runConformanceSuite('duckdb', DUCKDB_CAPABILITIES, async () => {
   const dir = await tempDir();
   return { destination: duckdb({ path: join(dir, 'test.duckdb') }), cleanup: () => rm(dir, { recursive: true, force: true }) };
 });

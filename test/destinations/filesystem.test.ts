@@ -93,27 +93,30 @@ async function azureDestination(format: 'parquet' | 'jsonl' = 'parquet', auth: '
   return { destination: filesystem({ bucketUrl: `az://${container}/lake`, format, azure }), container };
 }
 
-runConformanceSuite('filesystem (local, parquet)', async () => {
+/** What the filesystem destination declares, by format (building one opens nothing). */
+const capabilitiesOf = (format: 'parquet' | 'jsonl') => filesystem({ bucketUrl: 'file:///declared-only', format }).capabilities;
+
+runConformanceSuite('filesystem (local, parquet)', capabilitiesOf('parquet'), async () => {
   const dir = await tempDir();
   return { destination: filesystem({ bucketUrl: dir }), cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
-runConformanceSuite('filesystem (local, jsonl)', async () => {
+runConformanceSuite('filesystem (local, jsonl)', capabilitiesOf('jsonl'), async () => {
   const dir = await tempDir();
   return { destination: filesystem({ bucketUrl: `file://${dir}`, format: 'jsonl' }), cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
-runConformanceSuite('filesystem (s3rver, parquet)', async () => ({ destination: await s3Destination(), cleanup: async () => undefined }));
+runConformanceSuite('filesystem (s3rver, parquet)', capabilitiesOf('parquet'), async () => ({ destination: await s3Destination(), cleanup: async () => undefined }));
 
-runConformanceSuite('filesystem (s3rver, jsonl)', async () => ({ destination: await s3Destination('jsonl'), cleanup: async () => undefined }));
+runConformanceSuite('filesystem (s3rver, jsonl)', capabilitiesOf('jsonl'), async () => ({ destination: await s3Destination('jsonl'), cleanup: async () => undefined }));
 
-runConformanceSuite('filesystem (gcs fake, parquet)', async () => ({ destination: gcsDestination().destination, cleanup: async () => undefined }));
+runConformanceSuite('filesystem (gcs fake, parquet)', capabilitiesOf('parquet'), async () => ({ destination: gcsDestination().destination, cleanup: async () => undefined }));
 
-runConformanceSuite('filesystem (gcs fake, jsonl)', async () => ({ destination: gcsDestination('jsonl').destination, cleanup: async () => undefined }));
+runConformanceSuite('filesystem (gcs fake, jsonl)', capabilitiesOf('jsonl'), async () => ({ destination: gcsDestination('jsonl').destination, cleanup: async () => undefined }));
 
-runConformanceSuite('filesystem (azurite, parquet)', async () => ({ destination: (await azureDestination()).destination, cleanup: async () => undefined }));
+runConformanceSuite('filesystem (azurite, parquet)', capabilitiesOf('parquet'), async () => ({ destination: (await azureDestination()).destination, cleanup: async () => undefined }));
 
-runConformanceSuite('filesystem (azurite, jsonl)', async () => ({
+runConformanceSuite('filesystem (azurite, jsonl)', capabilitiesOf('jsonl'), async () => ({
   destination: (await azureDestination('jsonl', 'connection-string')).destination,
   cleanup: async () => undefined,
 }));

@@ -7,7 +7,7 @@ import type { ColumnSchema, TableSchema } from '../../src/schema/table-schema.js
 import type { LoadCommit } from '../../destinations/destination.js';
 import { DestinationError } from '../../destinations/errors.js';
 import { RuntimeSession } from '../../destinations/runtime-session.js';
-import { copyChunks, postgres, quoteIdent, resolvePostgresConfig, type PostgresConfig } from '../../destinations/postgres/index.js';
+import { copyChunks, postgres, POSTGRES_CAPABILITIES, quoteIdent, resolvePostgresConfig, type PostgresConfig } from '../../destinations/postgres/index.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.js';
 import { runConformanceSuite } from './conformance.js';
 
@@ -39,7 +39,7 @@ async function freshDatabase(): Promise<{ readonly url: string; readonly drop: (
 }
 
 for (const copyFormat of ['binary', 'text'] as const) {
-  runConformanceSuite(`postgres (${copyFormat} COPY)`, async () => {
+  runConformanceSuite(`postgres (${copyFormat} COPY)`, POSTGRES_CAPABILITIES, async () => {
     const db = await freshDatabase();
     return { destination: postgres({ credentials: db.url, copyFormat }), cleanup: db.drop };
   });

@@ -11,9 +11,29 @@ import type { TableSchema } from '../../src/schema/table-schema.js';
 import { pipeline } from '../../src/pipeline/pipeline.js';
 import { notionSource } from '../../src/resources/notion-source.js';
 import { startNotionServer, WORKSPACE_PRESETS } from '../../src/server/index.js';
+import { runConformanceSuite } from './conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nf-sink-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Rows a sink received, by dataset and table (what a user's sink would store). */
+type Received = Map<string, Record<string, unknown>[]>;
+
+/** A sink keeping every row it gets in memory, its state in a directory of its own. */
+function memorySink(received: Received, stateDir: string) {
+  return sink(
+    (table, batch, { datasetName }) => {
+      const key = `${datasetName}.${table}`;
+      received.set(key, [...(received.get(key) ?? []), ...[...batch].map((row) => row!.toJSON() as Record<string, unknown>)]);
+    },
+    { stateDir },
+  );
+}
+
+runConformanceSuite('sink (rows in memory, state in a file)', sink(() => undefined).capabilities, async () => {
+  const stateDir = mkdtempSync(join(dir, 'conformance-'));
+  return { destination: memorySink(new Map(), stateDir), cleanup: async () => rmSync(stateDir, { recursive: true, force: true }) };
+});
 
 describe('a custom sink', () => {
   it('receives every row of a Notion load as Arrow batches, with load ids to deduplicate, and keeps state between runs', async () => {
@@ -41,11 +61,32 @@ describe('a custom sink', () => {
       expect(commits.at(-1)).toBe(info.loadId);
 
       // The state file lets the next run be incremental: no block tree is fetched again.
-      const stored = JSON.parse(readFileSync(join(dir, 'state', 'state.json'), 'utf8')) as { loadId: string };
+      const stored = JSON.parse(readFileSync(join(dir, 'state', 'to_memory', 'state.json'), 'utf8')) as { loadId: string };
       expect(stored.loadId).toBe(info.loadId);
       server.resetStats();
       await p.run(notionSource({ apiKey: server.token, baseUrl: server.url, rateLimit: false }));
       expect(server.stats.byEndpoint['GET /v1/blocks/:id/children'] ?? 0).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the state of each pipeline sharing it apart: a second pipeline loads in full, the first stays incremental', async () => {
+    const server = await startNotionServer({ workspace: { ...WORKSPACE_PRESETS.tiny, seed: 53 } });
+    try {
+      const received: Received = new Map();
+      const shared = memorySink(received, join(dir, 'shared'));
+      const load = (name: string) => pipeline({ pipelineName: name, destination: shared, datasetName: name }).run(notionSource({ apiKey: server.token, baseUrl: server.url, rateLimit: false }));
+      const trees = () => server.stats.byEndpoint['GET /v1/blocks/:id/children'] ?? 0;
+      await load('first');
+      server.resetStats();
+      await load('second');
+      // Every page's tree again: the second pipeline has no state of its own yet (it must not read the first's).
+      expect(trees()).toBeGreaterThanOrEqual([...server.workspace.pages()].length);
+      expect(received.get('second.blocks')?.length).toBe([...server.workspace.blocks()].length);
+      server.resetStats();
+      await load('first');
+      expect(trees()).toBe(0);
     } finally {
       await server.close();
     }

@@ -9,7 +9,7 @@ import type { TableSchema } from '../../src/schema/table-schema.js';
 import type { LoadCommit } from '../../destinations/destination.js';
 import { DestinationError } from '../../destinations/errors.js';
 import { RuntimeSession } from '../../destinations/runtime-session.js';
-import { snowflake, type SnowflakeConfig } from '../../destinations/snowflake/index.js';
+import { snowflake, SNOWFLAKE_CAPABILITIES, type SnowflakeConfig } from '../../destinations/snowflake/index.js';
 import { FakeSnowflake } from '../helpers/fake-snowflake/fake-snowflake.js';
 import { runConformanceSuite } from './conformance.js';
 
@@ -58,11 +58,11 @@ function config(extra: Partial<SnowflakeConfig> = {}): SnowflakeConfig {
 }
 
 // A fresh database per test (each one a separate in-memory DuckDB catalog of the fake).
-runConformanceSuite('snowflake', async () => {
+runConformanceSuite('snowflake', SNOWFLAKE_CAPABILITIES, async () => {
   dbSeq++;
   return { destination: snowflake(config()), cleanup: async () => undefined };
 });
-runConformanceSuite('snowflake (CSV stage files)', async () => {
+runConformanceSuite('snowflake (CSV stage files)', SNOWFLAKE_CAPABILITIES, async () => {
   dbSeq++;
   return { destination: snowflake(config({ stageFormat: 'csv' })), cleanup: async () => undefined };
 });

@@ -13,6 +13,7 @@ export interface ChildRun {
 
 /** Options of {@link runTs}. */
 export interface RunTsOptions {
+  /** Default: the test file's own temp working directory (never the checkout, whose .notionflow/ is the developer's). */
   readonly cwd?: string;
   /** Added to the parent's environment (jest's NODE_OPTIONS left out). */
   readonly env?: Record<string, string>;
@@ -31,7 +32,7 @@ export function runTs(args: readonly string[], options: RunTsOptions = {}): Prom
   const first = script!.startsWith('-') ? script! : `${ROOT}${script}`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...loaders, first, ...rest], {
-      cwd: options.cwd ?? ROOT,
+      cwd: options.cwd ?? process.cwd(),
       env: { ...env, ...options.env, NOTIONFLOW_TEST_MISSING_PACKAGES: (options.missing ?? []).join(',') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

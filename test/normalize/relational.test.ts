@@ -232,6 +232,28 @@ describe('RelationalNormalizer with hostile Notion property names', () => {
   });
 });
 
+describe('text no engine can store', () => {
+  const R = '\uFFFD';
+
+  it('becomes U+FFFD: NUL and lone surrogates, in columns and child-table values; other text stays as it is', () => {
+    const kept = 'שלום 👩‍👩‍👧 e\u0301 \t\u0007\uFEFF\uFFFF \uDBFF\uDFFF';
+    const page = run([{ id: 'p1', title: 'a\u0000b', note: { text: 'x\uD800y\uDC00' }, kept, tags: ['\uDE00\uD83D', 'ok'] }]);
+    const t = tables(page);
+    expect(t['pages']![0]).toMatchObject({ title: `a${R}b`, note__text: `x${R}y${R}`, kept });
+    expect(t['pages__tags']!.map((r) => r['value'])).toEqual([`${R}${R}`, 'ok']);
+  });
+
+  it('becomes U+FFFD in declared rows too: text, list items, and the keys and values of JSON cells', () => {
+    const declared = { primaryKey: ['id'], writeDisposition: 'merge' as const, columns: [] };
+    const page = new RelationalNormalizer({ loadId: LOAD_ID }).normalizePage({
+      resource: 'tasks',
+      table: declared,
+      items: [{ id: 'r1', name: '\u0000', tags: ['a\uD83D', null], place: { 'k\u0000': ['\uDFFF', 1] }, n: 2 }],
+    });
+    expect(page.tables[0]!.rows[0]).toMatchObject({ id: 'r1', name: R, tags: [`a${R}`, null], place: { [`k${R}`]: [R, 1] }, n: 2 });
+  });
+});
+
 describe('normalize operator', () => {
   const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   const p = (id: string): ResourcePage => ({ resource: 'pages', items: [{ id, tags: ['t'] }] });

@@ -1,7 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { Observable } from 'rxjs';
 import { TestScheduler, type RunHelpers } from 'rxjs/testing';
-import { expandBlocks, type BlockRecord, type ExpandBlocksConfig } from '../../operators/expand-blocks.js';
+import { SyncedBlocks, expandBlocks, type BlockRecord, type ExpandBlocksConfig } from '../../operators/expand-blocks.js';
 import { NotionApiError } from '../../src/client/notion-errors.js';
 import type { ListResponse } from '../../src/client/types.js';
 import type { ResourcePage } from '../../src/records.js';
@@ -258,6 +258,24 @@ describe('expandBlocks', () => {
         helpers.flush();
         expect(calls).toEqual(['p', 'outer', 'inner']);
         expect(pages.at(-1)).toEqual(['ref3@inner/p:d0p0', 'i1@inner/p:d0p1']);
+      });
+    });
+
+    it('remembers for later runs the originals listed with their pages, not those listed late', () => {
+      newScheduler().run((helpers) => {
+        const registry = new SyncedBlocks();
+        const { listChildren } = fakeNotion(helpers, {
+          p: [() => [synced('orig', null), synced('ref', 'elsewhere')]],
+          orig: [() => [block('o1')]],
+          elsewhere: [() => [block('e1')]],
+        });
+        collect(helpers.cold('-a|', { a: { id: 'p' } }).pipe(expandBlocks(listChildren, { synced: registry })));
+        helpers.flush();
+        // A shared registry leaves the late listings to its owner (the source lists them once, at the end).
+        expect(registry.unvisited()).toEqual([{ id: 'elsewhere', page_id: 'p' }]);
+        // 'elsewhere' is stored as content of p: a later run that lists p again must list it again.
+        expect(registry.listedWithTheirPages()).toEqual(['orig']);
+        expect([...registry.originals].sort()).toEqual(['elsewhere', 'orig']);
       });
     });
 

@@ -218,6 +218,19 @@ describe('Schema', () => {
     expect(schema.versionHash()).toBe(h1);
   });
 
+  it('hashes the same tables and columns alike whatever order they were added in', () => {
+    const build = (tables: readonly string[], columns: readonly string[]): string => {
+      const schema = new Schema('notion');
+      for (const t of tables) {
+        schema.ensureTable({ name: t, writeDisposition: 'merge' });
+        for (const c of columns) schema.addColumn(t, { name: c, dataType: 'text', nullable: true });
+      }
+      return schema.versionHash();
+    };
+    expect(build(['pages', 'blocks'], ['a', 'b'])).toBe(build(['blocks', 'pages'], ['b', 'a']));
+    expect(build(['pages', 'blocks'], ['a', 'b'])).not.toBe(build(['pages', 'blocks'], ['a', 'c']));
+  });
+
   it('rejects a type change, an unknown table and an unknown parent with SchemaError', () => {
     const schema = new Schema('notion', [{ name: 'pages', columns: [{ name: 'n', dataType: 'bigint', nullable: true }], writeDisposition: 'append' }]);
     expect(schema.takeChanges().tables).toEqual([]);

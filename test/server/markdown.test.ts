@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startNotionServer, Workspace, WORKSPACE_PRESETS } from '../../src/server/index.js';
+import { hostileWorkspace, startNotionServer, Workspace, WORKSPACE_PRESETS } from '../../src/server/index.js';
+import { pageMarkdown } from '../../src/server/markdown.js';
 import type { NotionServer } from '../../src/server/index.js';
 import { call, collect } from './api.js';
 
@@ -133,5 +134,18 @@ describe('GET /v1/pages/:id/markdown', () => {
       expect((await call(small, 'GET', `/v1/pages/${id}/markdown`)).body).toMatchObject({ status: 404, code: 'object_not_found' });
     }
     expect(small.stats.byEndpoint['GET /v1/pages/:id/markdown']).toBe(3);
+  });
+});
+
+describe('GET /v1/pages/:id/markdown on synced blocks in a cycle', () => {
+  it('renders each original once per page, and the answer is complete', () => {
+    const h = hostileWorkspace({}, FIXED);
+    for (const id of h.cyclePageIds) {
+      const result = pageMarkdown(h.workspace, h.workspace.decode(id)!.index, { limit: 10_000, includeTranscript: false });
+      expect(result.truncated).toBe(false);
+      expect(result.unknown_block_ids).toEqual([]);
+      expect(result.markdown.split('synced A').length - 1).toBeGreaterThanOrEqual(1);
+      expect(result.markdown.split('synced A').length - 1).toBeLessThanOrEqual(3);
+    }
   });
 });

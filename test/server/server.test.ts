@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { FAULT_KINDS, startNotionServer, Workspace, WORKSPACE_PRESETS } from '../../src/server/index.js';
+import { DEFAULT_FAULT_KINDS, FAULT_KINDS, startNotionServer, Workspace, WORKSPACE_PRESETS } from '../../src/server/index.js';
 import type { FaultKind, NotionServer, NotionVersion } from '../../src/server/index.js';
 import { serverOptionsFromArgs } from '../../src/server/main.js';
 import { call, collect } from './api.js';
@@ -213,7 +213,8 @@ describe('local Notion server', () => {
   });
 
   it.each(FAULT_KINDS)('injects %s faults, and a retry of the same request succeeds', async (kind: FaultKind) => {
-    const s = await startNotionServer({ workspace: WORKSPACE_PRESETS.tiny, faults: { rate: 1, seed: 5, kinds: [kind] } });
+    // A slow answer is held 60 s; the client gives up after 200 ms, as a client with a short timeout would.
+    const s = await startNotionServer({ workspace: WORKSPACE_PRESETS.tiny, faults: { rate: 1, seed: 5, kinds: [kind], slowMs: 60_000 } });
     try {
       const attempt = async (): Promise<{ ok: boolean; status?: number; type?: string | null; retryAfter?: string | null; text?: string; error?: unknown }> => {
         try {
@@ -221,6 +222,7 @@ describe('local Notion server', () => {
             method: 'POST',
             headers: { Authorization: `Bearer ${s.token}`, 'Notion-Version': '2025-09-03', 'Content-Type': 'application/json' },
             body: JSON.stringify({ page_size: 2 }),
+            signal: AbortSignal.timeout(200),
           });
           const text = await res.text();
           let ok = res.status === 200;
@@ -236,8 +238,13 @@ describe('local Notion server', () => {
       };
       const first = await attempt();
       expect(first.ok).toBe(false);
-      if (kind === 'reset' || kind === 'truncated') expect(String(first.error)).toMatch(/fetch failed|terminated/);
-      else if (kind === '502') expect(first).toMatchObject({ status: 502, type: 'text/html' });
+      if (kind === 'reset') expect(String(first.error)).toMatch(/fetch failed|terminated/);
+      else if (kind === 'slow') expect(String(first.error)).toMatch(/TimeoutError/);
+      else if (kind === 'truncated') {
+        expect(first).toMatchObject({ status: 200, type: expect.stringContaining('application/json') });
+        expect(() => JSON.parse(first.text!)).toThrow(SyntaxError);
+        expect(first.text!.startsWith('{"object":"list"')).toBe(true);
+      } else if (kind === '502') expect(first).toMatchObject({ status: 502, type: 'text/html' });
       else if (kind === 'html') expect(first).toMatchObject({ status: 200, type: expect.stringContaining('text/html') });
       else expect(first.status).toBe(Number(kind));
       if (kind === '529') {
@@ -253,6 +260,22 @@ describe('local Notion server', () => {
       }
       expect(last.ok).toBe(true);
       expect(s.stats.faults[kind]).toBe(tries - 1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('never holds an answer back unless slow faults are asked for', async () => {
+    const s = await startNotionServer({ workspace: WORKSPACE_PRESETS.tiny, faults: { rate: 1, seed: 3 } });
+    try {
+      for (let size = 1; size <= 40; size++) {
+        await fetch(`${s.url}/v1/users?page_size=${size}`, { headers: { Authorization: `Bearer ${s.token}`, 'Notion-Version': '2025-09-03' } })
+          .then((r) => r.text())
+          .catch(() => undefined);
+      }
+      expect(s.stats.faultsInjected).toBe(40);
+      expect(Object.keys(s.stats.faults).sort()).toEqual([...DEFAULT_FAULT_KINDS].sort());
+      expect(DEFAULT_FAULT_KINDS).not.toContain('slow');
     } finally {
       await s.close();
     }
@@ -295,12 +318,12 @@ describe('local Notion server', () => {
   });
 
   it('builds server options from command-line flags', () => {
-    const o = serverOptionsFromArgs(['--preset', 'medium', '--seed', '9', '--rate', '180/60000', '--faults', '0.05', '--fault-kinds', '500,reset', '--latency', '5', '--markdown-limit', '40']);
+    const o = serverOptionsFromArgs(['--preset', 'medium', '--seed', '9', '--rate', '180/60000', '--faults', '0.05', '--fault-kinds', '500,reset', '--fault-slow-ms', '250', '--latency', '5', '--markdown-limit', '40']);
     expect(o).toMatchObject({
       workspace: { ...WORKSPACE_PRESETS.medium, seed: 9 },
       markdownRecordLimit: 40,
       rateLimit: { requests: 180, windowMs: 60_000 },
-      faults: { rate: 0.05, seed: 1, kinds: ['500', 'reset'] },
+      faults: { rate: 0.05, seed: 1, kinds: ['500', 'reset'], slowMs: 250 },
       latencyMs: 5,
     });
     expect(serverOptionsFromArgs(['--json', '{"workspace":"tiny","token":"t"}', '--rate', 'off'])).toMatchObject({ workspace: WORKSPACE_PRESETS.tiny, token: 't', rateLimit: false });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { floorMinute, Workspace, WORKSPACE_PRESETS } from '../../src/server/index.js';
+import { floorMinute, HOSTILE_DEPTH, HOSTILE_OPTIONS, HOSTILE_TEXT, HOSTILE_TEXT_BYTES, hostileWorkspace, Workspace, WORKSPACE_PRESETS } from '../../src/server/index.js';
 import { decodeId, encodeId, IdKind } from '../../src/server/ids.js';
+import { renderBlock } from '../../src/server/render.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -123,5 +124,57 @@ describe('Workspace', () => {
     const ms = performance.now() - started;
     console.log(`ground truth: ${blocks} blocks in ${Math.round(ms)} ms; heap ${Math.round(process.memoryUsage().heapUsed / 1e6)} MB`);
     expect(blocks).toBeGreaterThan(100_000);
+  });
+});
+
+describe('the hostile workspace', () => {
+  it('holds a depth-50 chain, 1 MB texts, 2,000 options and synced / link cycles, as the server renders them', () => {
+    const h = hostileWorkspace({}, () => Date.UTC(2025, 0, 1));
+    const ws = h.workspace;
+    const blocks = [...ws.blocks()];
+    expect(blocks.find((b) => b.id === h.deepestBlockId)).toMatchObject({ page_id: h.deepPageId, depth: HOSTILE_DEPTH - 1 });
+    const { pageNo, node } = ws.findBlock(ws.decode(h.bigBlockId)!.index)!;
+    const items = (renderBlock(ws, pageNo, node).paragraph as { rich_text: { plain_text: string }[] }).rich_text.map((i) => i.plain_text);
+    expect(Math.max(...items.map((i) => i.length))).toBeLessThanOrEqual(2_000);
+    expect(items.join('')).toBe(node.text);
+    expect(Buffer.byteLength(node.text!, 'utf8')).toBeGreaterThanOrEqual(HOSTILE_TEXT_BYTES);
+    expect(node.text).toContain(HOSTILE_TEXT.nul);
+    const values = ws.rowProperties(h.allOptionsRowId);
+    expect((values.get(h.multiSelectPropertyId) as unknown[]).length).toBe(HOSTILE_OPTIONS);
+    const notes = ws.rowProperties(h.bigTextRowId).get(h.bigTextPropertyId) as { plain_text: string }[];
+    expect(notes.map((i) => i.plain_text).join('')).toBe(node.text);
+    // Both cycle pages: their originals hold references to each other and to themselves; links go both ways.
+    for (const id of h.cyclePageIds) {
+      const own = blocks.filter((b) => b.page_id === id);
+      expect(own.filter((b) => b.type === 'synced_block').length).toBeGreaterThanOrEqual(3);
+      expect(own.filter((b) => b.type === 'link_to_page').length).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('unshares a page and shares it again; refuses pages with sub-pages and rows', () => {
+    const ws = new Workspace(WORKSPACE_PRESETS.tiny);
+    const holds = (id: string) => [...ws.blocks()].some((b) => b.page_id === id && (b.type === 'child_page' || b.type === 'child_database'));
+    const standalone = [...ws.pages()].filter((p) => p.parent_type !== 'database_id');
+    const page = standalone.find((p) => !holds(p.id))!;
+    expect(() => ws.setPageShared(standalone.find((p) => holds(p.id))!.id, false)).toThrow('holds sub-pages or databases');
+    ws.setPageShared(page.id, false);
+    expect([...ws.pages()].map((p) => p.id)).not.toContain(page.id);
+    expect([...ws.blocks()].some((b) => b.page_id === page.id)).toBe(false);
+    ws.setPageShared(page.id, true);
+    expect([...ws.pages()].map((p) => p.id)).toContain(page.id);
+    expect(() => ws.setPageShared(ws.rows(0)[0]!, false)).toThrow('database row');
+  });
+
+  it('adds a property and sets a value; retyping forgets the set value', () => {
+    const ws = new Workspace(WORKSPACE_PRESETS.tiny);
+    const row = ws.rows(0)[0]!;
+    ws.addProperty(0, { id: 'new1', name: 'Added', type: 'rich_text' });
+    expect(ws.schema(0).at(-1)).toMatchObject({ id: 'new1', name: 'Added', type: 'rich_text' });
+    ws.setPropertyValue(row, 'new1', [{ type: 'text', text: { content: 'set', link: null }, plain_text: 'set', href: null }]);
+    expect((ws.rowProperties(row).get('new1') as { plain_text: string }[])[0]!.plain_text).toBe('set');
+    ws.retypeProperty(0, 'new1', 'number');
+    expect(ws.rowProperties(row).get('new1') === null || typeof ws.rowProperties(row).get('new1') === 'number').toBe(true);
+    expect(() => ws.setPropertyValue(row, 'num1', 1)).toThrow('cannot be set');
+    expect(() => ws.addProperty(0, { id: 'x', name: 'Formula', type: 'formula' })).toThrow('Cannot add');
   });
 });
