@@ -17,6 +17,8 @@ export const DEFAULT_CAPABILITIES: DestinationCapabilities = Object.freeze({
   maxIdentifierLength: 63,
   caseSensitiveIdentifiers: true,
   maxTextBytes: Number.POSITIVE_INFINITY,
+  listsKeepNulls: true,
+  catalogScope: 'database',
   timestampPrecision: 6,
   preferredBatch: { maxRows: 10_000, maxBytes: 8 * 1024 * 1024 },
   loadFormat: 'insert',

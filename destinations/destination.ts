@@ -35,6 +35,17 @@ export interface DestinationCapabilities {
    * of whole characters that fits (Redshift: 65535, its VARCHAR limit). Infinity: no limit.
    */
   readonly maxTextBytes: number;
+  /**
+   * Whether a stored `text_list` keeps null items and a NULL list apart from an empty one. BigQuery's
+   * REPEATED fields do neither: null items are left out and a NULL list reads back as `[]`.
+   */
+  readonly listsKeepNulls: boolean;
+  /**
+   * Where the `information_schema` views readers query live: one set per database
+   * (`information_schema.columns`: DuckDB, PostgreSQL, Snowflake) or one per dataset
+   * (`<dataset>.INFORMATION_SCHEMA.COLUMNS`: BigQuery).
+   */
+  readonly catalogScope: 'database' | 'dataset';
   /** Precision of stored timestamps: 3 = ms, 6 = µs, 9 = ns. */
   readonly timestampPrecision: 3 | 6 | 9;
   /** The batch size the destination writes best; `toRecordBatches` cuts at whichever comes first. */

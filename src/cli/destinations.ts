@@ -117,7 +117,50 @@ export const DESTINATIONS: Readonly<Record<string, CliDestination>> = {
       });
     },
   },
+  bigquery: {
+    help: [
+      'project_id, location (default US); credentials: a service account key (its JSON as credentials, or',
+      'credentials.client_email / .private_key / .project_id), key_file, or access_token; none: Application Default Credentials;',
+      'api_endpoint (a local fake), text_lists = repeated (default) | json',
+      'needs: npm install @google-cloud/bigquery',
+    ].join('\n'),
+    create: async (config) => {
+      const { bigquery } = await import('../../destinations/bigquery/bigquery-destination.js');
+      const s = (key: string): string | undefined => config.string(`destination.bigquery.${key}`);
+      // dlt's shape: the key's JSON as `credentials`, or its fields under [destination.bigquery.credentials].
+      const raw = config.get('destination.bigquery.credentials');
+      const email = config.string('destination.bigquery.credentials.client_email');
+      const privateKey = config.secret('destination.bigquery.credentials.private_key');
+      const credentials = typeof raw === 'string' ? raw : email && privateKey ? { client_email: email, private_key: privateKey.reveal() } : undefined;
+      const keyProject = typeof raw === 'string' ? projectOfKey(raw) : config.string('destination.bigquery.credentials.project_id');
+      const projectId = s('project_id') ?? keyProject;
+      if (projectId === undefined) {
+        throw new ConfigError(
+          'the bigquery destination needs destination.bigquery.project_id (the Google Cloud project that runs the jobs) or a service account key in destination.bigquery.credentials, or NOTIONFLOW__DESTINATION__BIGQUERY__PROJECT_ID',
+        );
+      }
+      return bigquery({
+        projectId,
+        ...(s('location') !== undefined ? { location: s('location')! } : {}),
+        ...(credentials !== undefined ? { credentials } : {}),
+        ...(s('key_file') !== undefined ? { keyFilename: s('key_file')! } : {}),
+        ...(config.secret('destination.bigquery.access_token') ? { accessToken: config.secret('destination.bigquery.access_token')!.reveal() } : {}),
+        ...(s('api_endpoint') !== undefined ? { apiEndpoint: s('api_endpoint')! } : {}),
+        ...(s('text_lists') !== undefined ? { textLists: s('text_lists') as 'repeated' | 'json' } : {}),
+      });
+    },
+  },
 };
+
+/** The `project_id` of a service account key's JSON, if it parses and has one (validation happens in the destination). */
+function projectOfKey(json: string): string | undefined {
+  try {
+    const id = (JSON.parse(json) as { project_id?: unknown }).project_id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const CREDS = 'destination.filesystem.credentials';
 const CREDS_ENV = 'NOTIONFLOW__DESTINATION__FILESYSTEM__CREDENTIALS__';

@@ -23,7 +23,7 @@ export class Dataset {
 
   constructor(destination: Destination, pipelineName: string, datasetName: string) {
     if (!destination.capabilities.queryable) {
-      throw new ConfigError(`The ${destination.name} destination cannot be queried: dataset() needs a queryable destination (duckdb, postgres, snowflake or filesystem).`);
+      throw new ConfigError(`The ${destination.name} destination cannot be queried: dataset() needs a queryable destination (duckdb, postgres, snowflake, bigquery or filesystem).`);
     }
     this.#destination = destination;
     this.#pipelineName = pipelineName;
@@ -43,7 +43,7 @@ export class Dataset {
     return this.#destination.dialect?.storedName(name) ?? name;
   }
 
-  /** A name quoted and folded as the destination stores it (`"PAGES"` on Snowflake), for SQL of your own. */
+  /** A name quoted and folded as the destination stores it (`"PAGES"` on Snowflake, `` `pages` `` on BigQuery), for SQL of your own. */
   quoted(name: string): string {
     return this.#destination.dialect?.quoteIdent(name) ?? quoteIdentifier(name);
   }
@@ -51,6 +51,15 @@ export class Dataset {
   /** `"dataset"."table"`, quoted and folded as the destination stores them, for SQL of your own. */
   qualified(table: string): string {
     return `${this.quoted(this.datasetName)}.${this.quoted(table)}`;
+  }
+
+  /**
+   * The `information_schema` view `view` that lists this dataset's tables or columns (filter it by
+   * `table_schema`): `information_schema.columns`, or on BigQuery the dataset's own
+   * `` `notion_data`.INFORMATION_SCHEMA.COLUMNS ``.
+   */
+  catalogView(view: 'tables' | 'columns'): string {
+    return this.#destination.capabilities.catalogScope === 'dataset' ? `${this.quoted(this.datasetName)}.INFORMATION_SCHEMA.${view.toUpperCase()}` : `information_schema.${view}`;
   }
 
   /**

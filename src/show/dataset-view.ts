@@ -33,7 +33,7 @@ export class DatasetView {
     if (!this.#pipeline.destination.capabilities.queryable) return [];
     const schema = this.#stored(this.#pipeline.datasetName).replaceAll("'", "''");
     const rows = await this.sql(
-      `select table_name, column_name, data_type from information_schema.columns where table_schema = '${schema}' order by table_name, ordinal_position`,
+      `select table_name, column_name, data_type from ${this.#pipeline.dataset().catalogView('columns')} where table_schema = '${schema}' order by table_name, ordinal_position`,
     );
     const tables = new Map<string, { name: string; type: string }[]>();
     for (const r of rows) {

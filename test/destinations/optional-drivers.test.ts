@@ -5,6 +5,7 @@ import { filesystem } from '../../destinations/filesystem/index.js';
 import { importOptional, nativeImport, type Importer } from '../../destinations/optional-import.js';
 import { postgres } from '../../destinations/postgres/index.js';
 import { redshift } from '../../destinations/redshift/index.js';
+import { bigquery } from '../../destinations/bigquery/index.js';
 import { snowflake } from '../../destinations/snowflake/index.js';
 
 /** An importer for which `missing` are not installed: it fails as Node's `import()` does then. */
@@ -29,6 +30,7 @@ describe('optional drivers', () => {
     ['snowflake', () => snowflake({ account: 'acme', username: 'u', password: 'p', database: 'RAW' }, without('snowflake-sdk')), 'npm install snowflake-sdk'],
     ['redshift', () => redshift(REDSHIFT, without('pg')), 'npm install pg @aws-sdk/client-s3'],
     ['redshift (@aws-sdk/client-s3)', () => redshift(REDSHIFT, without('@aws-sdk/client-s3')), 'npm install pg @aws-sdk/client-s3'],
+    ['bigquery', () => bigquery({ projectId: 'my-project', accessToken: 'token' }, without('@google-cloud/bigquery')), 'npm install @google-cloud/bigquery'],
     [
       'filesystem on s3',
       () => filesystem({ bucketUrl: 's3://bucket/prefix', s3: { accessKeyId: 'AKIA', secretAccessKey: 'secret' } }, without('@aws-sdk/lib-storage')),
@@ -57,10 +59,11 @@ describe('optional drivers', () => {
   });
 
   it('checks the configuration before it imports a driver', () => {
-    const importer = without('pg', 'pg-copy-streams', 'snowflake-sdk', '@aws-sdk/client-s3');
+    const importer = without('pg', 'pg-copy-streams', 'snowflake-sdk', '@aws-sdk/client-s3', '@google-cloud/bigquery');
     expect(() => postgres({ credentials: 'mysql://nope' }, importer)).toThrow(/postgresql:\/\//);
     expect(() => snowflake({ username: 'u', password: 'p', database: 'RAW' }, importer)).toThrow(/account/);
     expect(() => redshift({ ...REDSHIFT, iamRole: undefined }, importer)).toThrow(/COPY needs an authorization/);
+    expect(() => bigquery({ projectId: '' }, importer)).toThrow(/projectId/);
     expect(importer).not.toHaveBeenCalled();
   });
 

@@ -120,11 +120,11 @@ describe('help and version', () => {
   it('--help lists every command and every destination', async () => {
     const r = await cli(['--help']);
     for (const command of ['run', 'demo', 'info', 'state', 'loads', 'schema', 'trace', 'show', 'drop']) expect(r.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'));
-    for (const destination of ['duckdb', 'postgres', 'filesystem', 'snowflake', 'redshift']) expect(r.stdout).toMatch(new RegExp(`^ {2}${destination} `, 'm'));
+    for (const destination of ['duckdb', 'postgres', 'filesystem', 'snowflake', 'redshift', 'bigquery']) expect(r.stdout).toMatch(new RegExp(`^ {2}${destination} `, 'm'));
     expect(r.stdout).toContain('npm install pg pg-copy-streams');
     expect(r.stdout).toContain('npm install pg @aws-sdk/client-s3');
     const run = await cli(['run', '--help']);
-    expect(run.stdout).toContain('--destination <name>     duckdb (default) | postgres | filesystem | snowflake | redshift');
+    expect(run.stdout).toContain('--destination <name>     duckdb (default) | postgres | filesystem | snowflake | redshift | bigquery');
   });
 
   it('prints help for the new commands', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startNotionServer, WORKSPACE_PRESETS, type NotionServer } from '../../src/server/index.js';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite } from '../helpers/azurite.js';
+import { FakeBigQuery } from '../helpers/fake-bigquery/fake-bigquery.js';
 import { FakeGcs } from '../helpers/fake-gcs/fake-gcs.js';
 import { startPostgres } from '../helpers/postgres-server.js';
 import { cli, PROGRESS_LINES_ONLY } from '../helpers/run-cli.js';
@@ -78,6 +79,12 @@ describe('notionflow CLI', () => {
       /^notionflow: the filesystem destination on gs:\/\/lake\/notion needs destination\.filesystem\.credentials\.client_email and \.private_key .*\.key_file, or \.endpoint_url/,
     ],
     [
+      'bigquery without a project',
+      ['run', '--destination', 'bigquery'],
+      { NOTION_API_KEY: 'x', NOTIONFLOW__DESTINATION__BIGQUERY__LOCATION: 'EU' },
+      /^notionflow: the bigquery destination needs destination\.bigquery\.project_id \(the Google Cloud project that runs the jobs\) or a service account key in destination\.bigquery\.credentials, or NOTIONFLOW__DESTINATION__BIGQUERY__PROJECT_ID$/m,
+    ],
+    [
       'an az:// container without credentials',
       ['run', '--destination', 'filesystem'],
       { NOTION_API_KEY: 'x', NOTIONFLOW__DESTINATION__FILESYSTEM__BUCKET_URL: 'az://lake/notion' },
@@ -142,6 +149,29 @@ describe('notionflow CLI', () => {
       expect(info.stdout).toMatch(new RegExp(`blocks\\s+${[...server.workspace.blocks()].length}\\n`));
     } finally {
       await pg.stop();
+    }
+  });
+
+  it('--destination bigquery loads into the BigQuery API at api_endpoint (config file) with an access_token (NOTIONFLOW__ variable), and info reads it back', async () => {
+    const token = 'ya29.cli-token-never-printed';
+    const fake = await FakeBigQuery.start({ token });
+    try {
+      const cwd = mkdtempSync(join(dir, 'bigquery-'));
+      mkdirSync(join(cwd, '.notionflow'));
+      writeFileSync(join(cwd, '.notionflow', 'config.toml'), `[destination.bigquery]\nproject_id = "${fake.project}"\napi_endpoint = "${fake.url}"\nlocation = "US"\n`);
+      const env = { NOTIONFLOW__DESTINATION__BIGQUERY__ACCESS_TOKEN: token, METADATA_SERVER_DETECTION: 'none' };
+      const r = await cli(['run', '--destination', 'bigquery', '--rate-limit', '0'], { NOTION_API_KEY: server.token, NOTION_BASE_URL: server.url, ...env }, cwd);
+      expect(r.stderr).toMatch(PROGRESS_LINES_ONLY);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('to destination bigquery and into dataset notion_data');
+      expect(r.stdout).toContain(`The bigquery destination used ${fake.url}/projects/${fake.project}/datasets/notion_data (US) location to store data`);
+      expect(fake.requests.filter((q) => q.kind === 'upload:multipart').length).toBeGreaterThan(0);
+      const info = await cli(['info', '--destination', 'bigquery'], env, cwd);
+      expect(info.code).toBe(0);
+      expect(info.stdout).toMatch(new RegExp(`blocks\\s+${[...server.workspace.blocks()].length}\\n`));
+      for (const out of [r.stdout, r.stderr, info.stdout, info.stderr]) expect(out).not.toContain(token);
+    } finally {
+      await fake.close();
     }
   });
 

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { OAuth2Client } from 'google-auth-library';
+import { bigquery } from '../../destinations/bigquery/index.js';
 import type { Destination } from '../../destinations/destination.js';
 import { duckdb } from '../../destinations/duckdb/index.js';
 import { filesystem } from '../../destinations/filesystem/index.js';
@@ -16,10 +18,12 @@ import { pipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { notionSource } from '../../src/resources/notion-source.js';
 import { startNotionServer, WORKSPACE_PRESETS, type NotionServer } from '../../src/server/index.js';
 import { startAzurite, type Azurite } from '../helpers/azurite.js';
+import { FakeBigQuery } from '../helpers/fake-bigquery/fake-bigquery.js';
 import { FakeGcs } from '../helpers/fake-gcs/fake-gcs.js';
 import { RedshiftEmulator } from '../helpers/fake-redshift/redshift-emulator.js';
 import { FakeSnowflake } from '../helpers/fake-snowflake/fake-snowflake.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.js';
+import { quoteIdentifier } from '../../src/schema/naming.js';
 import { valueOf } from './typed-truth.js';
 
 /** s3rver ships no types; this is the part the test uses. */
@@ -30,8 +34,10 @@ interface S3rverServer {
 const S3rver = createRequire(import.meta.url)('s3rver') as new (options: Record<string, unknown>) => S3rverServer;
 const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const SNOWFLAKE_PASSWORD = 'e2e-pw';
-/** The Snowflake driver's cache directories go to a temp dir for this file, then back. */
+const BIGQUERY_TOKEN = 'ya29.e2e-token';
+/** The Snowflake driver's cache directories go to a temp dir for this file, then back; google-auth-library looks for no metadata server. */
 const CACHE_VARS = ['HOME', 'XDG_CACHE_HOME', 'SF_OCSP_RESPONSE_CACHE_DIR', 'SF_TEMPORARY_CREDENTIAL_CACHE_DIR', 'SNOWFLAKE_CRL_ON_DISK_CACHE_DIR'];
+const ENV = { METADATA_SERVER_DETECTION: 'none' };
 
 const PIPELINE = 'e2e_destinations';
 const DATASET = 'notion_data';
@@ -53,9 +59,9 @@ interface TableCounts {
   readonly byLoad: Record<string, Record<string, number>>;
 }
 
-/** An identifier as the destination stores it (Snowflake folds to upper case), quoted. */
+/** An identifier as the destination stores it (Snowflake folds to upper case), quoted as its dialect does (BigQuery: backticks). */
 function ident(destination: Destination, name: string): string {
-  return `"${destination.capabilities.caseSensitiveIdentifiers ? name : name.toUpperCase()}"`;
+  return destination.dialect?.quoteIdent(name) ?? quoteIdentifier(destination.capabilities.caseSensitiveIdentifiers ? name : name.toUpperCase());
 }
 
 /** The data tables of the stored schema, and their counts, in one query per destination. */
@@ -98,6 +104,7 @@ let notion: NotionServer;
 let pgServer: PostgresServer;
 let fake: FakeSnowflake;
 let redshiftEmulator: RedshiftEmulator;
+let fakeBigQuery: FakeBigQuery;
 let s3: S3rverServer;
 let s3Client: S3Client;
 let gcs: FakeGcs;
@@ -114,6 +121,10 @@ beforeAll(async () => {
     savedEnv[v] = process.env[v];
     process.env[v] = dir;
   }
+  for (const [k, v] of Object.entries(ENV)) {
+    savedEnv[k] = process.env[k];
+    process.env[k] = v;
+  }
   notion = await startNotionServer({ workspace: { ...WORKSPACE_PRESETS.tiny, seed: 9 } });
   pgServer = await startPostgres();
   fake = await FakeSnowflake.start({ account: 'e2eacct', users: [{ name: 'LOADER', password: SNOWFLAKE_PASSWORD }] });
@@ -124,7 +135,9 @@ beforeAll(async () => {
   const endpoint = `http://127.0.0.1:${port}`;
   s3Client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: S3_CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED' });
   await s3Client.send(new CreateBucketCommand({ Bucket: 'e2e' }));
-  [gcs, azurite] = await Promise.all([FakeGcs.start(), startAzurite()]);
+  [gcs, azurite, fakeBigQuery] = await Promise.all([FakeGcs.start(), startAzurite(), FakeBigQuery.start({ token: BIGQUERY_TOKEN })]);
+  const authClient = new OAuth2Client();
+  authClient.setCredentials({ access_token: BIGQUERY_TOKEN, expiry_date: 4_102_444_800_000 });
   gcs.createBucket('e2e');
   await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('e2e').create();
 
@@ -134,6 +147,7 @@ beforeAll(async () => {
     ['snowflake', snowflake({ accessUrl: fake.url, account: 'e2eacct', username: 'LOADER', password: SNOWFLAKE_PASSWORD, database: 'E2E' })],
     // PostgreSQL with Redshift's COPY from S3 (s3rver) emulated; every statement it is sent is linted below.
     ['redshift', redshiftEmulator.watch(redshift(redshiftEmulator.config(redshiftDb.name), redshiftEmulator.importer))],
+    ['bigquery', bigquery({ projectId: fakeBigQuery.project, apiEndpoint: fakeBigQuery.url, authClient })],
     ['filesystem (local parquet)', filesystem({ bucketUrl: join(dir, 'lake') })],
     ['filesystem (s3rver parquet)', filesystem({ bucketUrl: 's3://e2e/lake', s3: { endpoint, ...S3_CREDENTIALS } })],
     ['filesystem (gcs fake parquet)', filesystem({ bucketUrl: 'gs://e2e/lake', gcs: { endpoint: gcs.url } })],
@@ -158,7 +172,8 @@ afterAll(async () => {
   await s3?.close();
   await gcs?.close();
   await azurite?.stop();
-  for (const v of CACHE_VARS) {
+  await fakeBigQuery?.close();
+  for (const v of [...CACHE_VARS, ...Object.keys(ENV)]) {
     if (savedEnv[v] === undefined) delete process.env[v];
     else process.env[v] = savedEnv[v];
   }
@@ -195,8 +210,8 @@ describe('the built-in Notion workspace loaded into every destination', () => {
     }
   });
 
-  it('a second run leaves every count unchanged on the merging destinations (duckdb, postgres, snowflake, redshift)', () => {
-    expect(merging().map((t) => t.name)).toEqual(['duckdb', 'postgres', 'snowflake', 'redshift']);
+  it('a second run leaves every count unchanged on the merging destinations (duckdb, postgres, snowflake, redshift, bigquery)', () => {
+    expect(merging().map((t) => t.name)).toEqual(['duckdb', 'postgres', 'snowflake', 'redshift', 'bigquery']);
     for (const t of merging()) {
       expect({ [t.name]: t.second!.rows }).toEqual({ [t.name]: t.first!.rows });
       expect(t.runs[1]!.loadId).not.toBe(t.runs[0]!.loadId);

@@ -15,7 +15,7 @@ properties they hold, and its last loads. Reads only: creates nothing.`,
     // Names and result columns as notionflow writes them (lower case), whatever case the destination stores.
     const sql = async (query: string) => (await ds.sql(query)).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toLowerCase(), v])));
     const schema = ds.storedName(p.datasetName).replace(/'/g, "''");
-    const tables = (await sql(`select table_name from information_schema.tables where table_schema = '${schema}' order by table_name`)).map((t) =>
+    const tables = (await sql(`select table_name from ${ds.catalogView('tables')} where table_schema = '${schema}' order by table_name`)).map((t) =>
       String(t['table_name']).toLowerCase(),
     );
     if (tables.length === 0) {

@@ -1,7 +1,6 @@
 import { ConfigError } from '../../errors.js';
 import { PROPERTY_MAPPING_TABLE } from '../../notion/typed-tables.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
-import { quoteIdentifier } from '../../schema/naming.js';
 import type { TableSchema } from '../../schema/table-schema.js';
 import { configOf, pipelineOf, readStoredState } from '../cli-pipeline.js';
 import type { Command } from '../command.js';
@@ -51,7 +50,7 @@ async function typedTables(p: Pipeline): Promise<Record<string, unknown>> {
   const rows = await p
     .dataset()
     .sql(
-      `select table_name, database_title, database_id, column_name, cell, property_name, property_id, property_type, deleted from ${quoteIdentifier(p.datasetName)}.${quoteIdentifier(PROPERTY_MAPPING_TABLE)} order by table_name, column_name`,
+      `select table_name, database_title, database_id, column_name, cell, property_name, property_id, property_type, deleted from ${p.dataset().qualified(PROPERTY_MAPPING_TABLE)} order by table_name, column_name`,
     );
   const out: Record<string, { database: string; database_id: string; columns: Record<string, unknown> }> = {};
   for (const r of rows) {
