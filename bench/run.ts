@@ -484,7 +484,10 @@ async function main(): Promise<void> {
   if (asked.length > 0 && existsSync(suiteFile)) {
     const own = sections.filter((s) => BENCHMARKS[s.name]!.default);
     if (own.length > 0) {
-      writeFileSync(suiteFile, replaceSections(readFileSync(suiteFile, 'utf8'), own));
+      const updated = replaceSections(readFileSync(suiteFile, 'utf8'), own);
+      // The profile notes at the end are PROFILE.md as it is now.
+      const at = updated.indexOf('\n## Profile');
+      writeFileSync(suiteFile, at >= 0 && existsSync(notes) ? `${updated.slice(0, at + 1)}${readFileSync(notes, 'utf8')}` : updated);
       log(`replaced ${own.map((s) => s.name).join(', ')} in ${suiteFile}`);
     }
   }
