@@ -1,7 +1,7 @@
 /**
  * DuckDB ingest paths, measured on the same Arrow input.
  *
- *   npx tsc -p tsconfig.build.json && node dist/bench/duckdb-ingest.js [--rows N] [--runs R]
+ *   npx tsc -p tsconfig.build.json && node dist/bench/duckdb-ingest.js [--rows N] [--runs R] [--path P] [--json]
  *
  * The parent process runs each path R times in a fresh child process (so each peak RSS is that path's
  * own), each into a new database file, timing from the first batch to the end of `CHECKPOINT`. Every
@@ -10,13 +10,17 @@
  *
  * - `destination`: the DuckDB destination end to end for an `append` table (appender chunk copy
  *   straight into the table inside the unit's transaction, then state and load rows, COMMIT);
- * - `destination-merge`: the same for a `merge` table (keyed by `uuid`): chunk copy into TEMP staging,
- *   then the commit's delete-insert (`INSERT … SELECT` of the last staged row per key);
+ * - `destination-merge`: the same for a `merge` table keyed by a unique text `id` (`MERGE_TABLE`), loaded
+ *   into an empty table: chunk copy into TEMP staging, then the commit's delete-insert;
+ * - `destination-merge-update`: a second load of the same rows into that table (the first load is not
+ *   timed), so every staged key matches a stored row: the delete-insert replaces every row;
  * - `chunk-copy`: `appendRecordBatch` straight into the target table (raw Arrow buffer copies);
  * - `chunk-values`: `DuckDBDataChunk.setColumns` with DuckDB values converted from the Arrow vectors;
  * - `parquet`: parquet-wasm writes each batch as an uncompressed Parquet file, `read_parquet` loads them;
  * - `ndjson`: each row as a JSON line in a file, `read_ndjson` loads it;
  * - `insert`: multi-row `INSERT … VALUES` (1,000 rows a statement) on at most 50,000 rows.
+ *
+ * `--json` prints the runs as a JSON array of `SinkRun` instead of the table (what bench/run.ts reads).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,10 +42,10 @@ import type { TableSchema } from '../src/schema/table-schema.js';
 import { appendRecordBatch, duckdb, DUCKDB_INSTANCE_OPTIONS } from '../destinations/duckdb/index.js';
 import { createTableSql, qualified } from '../destinations/duckdb/duckdb-sql.js';
 import { duckdbStagingType } from '../destinations/duckdb/duckdb-type-mapper.js';
-import { MIXED_TABLE, mixedRows } from './fixtures/mixed-batches.js';
-import { loadBatches, median } from './lib/sink-load.js';
+import { MERGE_TABLE, MIXED_TABLE, mergeRows, mixedRows } from './fixtures/mixed-batches.js';
+import { loadBatches, median, type SinkRun } from './lib/sink-load.js';
 
-const PATHS = ['destination', 'destination-merge', 'chunk-copy', 'chunk-values', 'parquet', 'ndjson', 'insert'] as const;
+const PATHS = ['destination', 'destination-merge', 'destination-merge-update', 'chunk-copy', 'chunk-values', 'parquet', 'ndjson', 'insert'] as const;
 type PathName = (typeof PATHS)[number];
 const BATCH_ROWS = 50_000;
 const INSERT_MAX_ROWS = 50_000;
@@ -58,17 +62,17 @@ interface Figures {
  * Make the rows batch by batch, as a pipeline sees them (only one batch of rows alive at a time), and
  * time only the Arrow build. The rows are kept only for the paths that load rows, not batches.
  */
-function buildBatches(count: number, keepRows: boolean): { batches: RecordBatch[]; rows: Row[]; seconds: number } {
+function buildBatches(count: number, keepRows: boolean, merge: boolean): { batches: RecordBatch[]; rows: Row[]; seconds: number } {
   const batches: RecordBatch[] = [];
   const rows: Row[] = [];
   const buffer = new TableBuffer();
   let seconds = 0;
   for (let i = 0; i < count; i += BATCH_ROWS) {
-    const batchRows = mixedRows(Math.min(BATCH_ROWS, count - i), i);
+    const batchRows = (merge ? mergeRows : mixedRows)(Math.min(BATCH_ROWS, count - i), i);
     if (keepRows) rows.push(...batchRows);
     const t0 = performance.now();
     buffer.push(batchRows);
-    batches.push(buffer.flush(MIXED_TABLE));
+    batches.push(buffer.flush(merge ? MERGE_TABLE : MIXED_TABLE));
     seconds += (performance.now() - t0) / 1000;
   }
   return { batches, rows, seconds };
@@ -85,13 +89,15 @@ async function openFile(path: string): Promise<{ instance: DuckDBInstance; conne
 /** Run one path in this process and return its ingest seconds. */
 async function runPath(path: PathName, dir: string, rows: readonly Row[], batches: readonly RecordBatch[]): Promise<number> {
   const file = join(dir, 'bench.duckdb');
-  if (path === 'destination' || path === 'destination-merge') {
-    const table: TableSchema = path === 'destination' ? MIXED_TABLE : { ...MIXED_TABLE, writeDisposition: 'merge', primaryKey: ['uuid'] };
+  if (path === 'destination' || path === 'destination-merge' || path === 'destination-merge-update') {
+    const table: TableSchema = path === 'destination' ? MIXED_TABLE : MERGE_TABLE;
+    if (path === 'destination-merge-update') await (await loadBatches(duckdb({ path: file }), table, batches)).close();
+    const second = path === 'destination-merge-update' ? { loadId: '2', schemaChanged: false } : {};
     const start = performance.now();
-    const session = await loadBatches(duckdb({ path: file }), table, batches);
+    const session = await loadBatches(duckdb({ path: file }), table, batches, second);
     await session.query('CHECKPOINT');
     const seconds = (performance.now() - start) / 1000;
-    const { rows: counted } = await session.query(`SELECT count(*) AS n FROM ${qualified('bench', 'bench', MIXED_TABLE.name)}`);
+    const { rows: counted } = await session.query(`SELECT count(*) AS n FROM ${qualified('bench', 'bench', table.name)}`);
     await session.close();
     const expected = batches.reduce((n, b) => n + b.numRows, 0);
     if (counted[0]?.['n'] !== expected) throw new Error(`${path}: loaded ${String(counted[0]?.['n'])} rows, expected ${expected}`);
@@ -188,7 +194,7 @@ function arg(name: string, fallback: number): number {
 }
 
 async function child(path: PathName, rowCount: number): Promise<void> {
-  const { batches, rows, seconds: arrowSeconds } = buildBatches(rowCount, path === 'ndjson' || path === 'insert');
+  const { batches, rows, seconds: arrowSeconds } = buildBatches(rowCount, path === 'ndjson' || path === 'insert', path.startsWith('destination-merge'));
   const dir = mkdtempSync(join(tmpdir(), 'notionflow-bench-'));
   collectGarbage();
   try {
@@ -217,6 +223,7 @@ function main(): void {
     '|---|---|---|---|',
   ];
   const arrow: number[] = [];
+  const all: SinkRun[] = [];
   for (const path of only) {
     const results: Figures[] = [];
     for (let r = 0; r < runs; r++) {
@@ -224,6 +231,7 @@ function main(): void {
       if (out.status !== 0) throw new Error(`${path} failed: ${out.stderr}`);
       results.push(JSON.parse(out.stdout) as Figures);
     }
+    all.push(...results.map((f) => ({ path, rows, seconds: f.ingestSeconds, peakRssMb: f.peakRssMb })));
     const secs = results.map((f) => f.ingestSeconds);
     arrow.push(...results.map((f) => f.arrowSeconds));
     const m = median(secs);
@@ -232,6 +240,10 @@ function main(): void {
       `| ${path}${note} | ${m.toFixed(2)} (${Math.min(...secs).toFixed(2)}–${Math.max(...secs).toFixed(2)}) | ${Math.round(rows / m).toLocaleString('en-US')} | ${Math.round(median(results.map((f) => f.peakRssMb)))} |`,
     );
     console.error(lines.at(-1));
+  }
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify(all));
+    return;
   }
   const a = median(arrow);
   lines.push('', `Arrow build (TableBuffer, 10 mixed columns, rows → RecordBatches): median ${a.toFixed(2)} s = ${Math.round(rows / a).toLocaleString('en-US')} rows/s`);

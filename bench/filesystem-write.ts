@@ -1,7 +1,7 @@
 /**
  * Writing Arrow batches to Parquet files: the filesystem destination and the alternatives it was chosen over.
  *
- *   npx tsc -p tsconfig.build.json && node dist/bench/filesystem-write.js [--rows N] [--runs R] [--path P]
+ *   npx tsc -p tsconfig.build.json && node dist/bench/filesystem-write.js [--rows N] [--runs R] [--path P] [--json]
  *
  * The parent runs each path R times in a fresh child process (so each peak RSS is that path's own). Every
  * child builds the same 10-column mixed Arrow batches (`bench/fixtures/mixed-batches.ts`, 50,000 rows a
@@ -15,6 +15,8 @@
  *   writeParquet) on the same ~64 MiB groups of batches, per codec;
  * - `duckdb-copy`: the duckdb destination's Arrow chunk copy into an in-memory DuckDB table, then
  *   `COPY … TO (FORMAT parquet)` (Snappy).
+ *
+ * `--json` prints the runs as a JSON array of `SinkRun` instead of the table (what bench/run.ts reads).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +27,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import { appendRecordBatch, DUCKDB_INSTANCE_OPTIONS } from '../destinations/duckdb/index.js';
 import { filesystem } from '../destinations/filesystem/index.js';
-import { loadBatches, median } from './lib/sink-load.js';
+import { loadBatches, median, type SinkRun } from './lib/sink-load.js';
 import { MIXED_TABLE, mixedBatches, mixedRows } from './fixtures/mixed-batches.js';
 
 const PATHS = ['destination-parquet', 'destination-jsonl', 'wasm-uncompressed', 'wasm-snappy', 'wasm-zstd', 'duckdb-copy'] as const;
@@ -123,6 +125,7 @@ function main(): void {
     '|---|---|---|---|---|---|',
   ];
   const arrow: number[] = [];
+  const all: SinkRun[] = [];
   for (const path of only) {
     const results: Figures[] = [];
     for (let r = 0; r < runs; r++) {
@@ -130,6 +133,7 @@ function main(): void {
       if (out.status !== 0) throw new Error(`${path} failed: ${out.stderr}`);
       results.push(JSON.parse(out.stdout) as Figures);
     }
+    all.push(...results.map((f) => ({ path, rows, seconds: f.writeSeconds, peakRssMb: f.peakRssMb })));
     const secs = results.map((f) => f.writeSeconds);
     arrow.push(...results.map((f) => f.arrowSeconds));
     const m = median(secs);
@@ -138,6 +142,10 @@ function main(): void {
       `| ${path} | ${m.toFixed(2)} (${Math.min(...secs).toFixed(2)}–${Math.max(...secs).toFixed(2)}) | ${Math.round(rows / m).toLocaleString('en-US')} | ${f.files} | ${f.megabytes.toFixed(0)} | ${Math.round(median(results.map((x) => x.peakRssMb)))} |`,
     );
     console.error(lines.at(-1));
+  }
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify(all));
+    return;
   }
   const a = median(arrow);
   lines.push('', `Arrow build (TableBuffer, rows → RecordBatches, not included above): median ${a.toFixed(2)} s = ${Math.round(rows / a).toLocaleString('en-US')} rows/s`);

@@ -2,7 +2,7 @@
  * The PostgreSQL write path (COPY into staging + commit), measured on the same Arrow input as
  * `bench/duckdb-ingest.ts` (1M rows × 10 mixed columns from `bench/fixtures/mixed-batches.ts`).
  *
- *   npx tsc -p tsconfig.build.json && node dist/bench/postgres-copy.js [--rows N] [--runs R] [--path P] [--credentials URL]
+ *   npx tsc -p tsconfig.build.json && node dist/bench/postgres-copy.js [--rows N] [--runs R] [--path P] [--credentials URL] [--json]
  *
  * Without `--credentials` it starts a throwaway PostgreSQL 15 (as in the tests; fsync off). Each run is a
  * fresh child process (its own peak RSS) loading into a fresh database; time runs from `readState` to
@@ -10,11 +10,16 @@
  *
  * - `destination-binary` / `destination-text`: the destination end to end with that COPY format
  *   (COPY into a TEMP staging table per batch, then `INSERT … SELECT`, state and load row, one transaction);
- * - `destination-merge`: the same, binary, with a merge disposition on `uuid` (delete-insert, last row per key);
+ * - `destination-merge`: the same, binary, into an empty `merge` table keyed by a unique text `id`
+ *   (`MERGE_TABLE`; delete-insert, last row per key);
+ * - `destination-merge-update`: a second load of the same rows into that table (the first load is not
+ *   timed), so every staged key matches a stored row: the delete-insert replaces every row;
  * - `copy-direct`: binary COPY of the same chunks straight into the target table (no staging: the floor);
  * - `unlogged-staging`: binary COPY into an UNLOGGED table in `<dataset>_staging`, then `INSERT … SELECT`
  *   (the alternative to TEMP staging);
  * - `encode-binary` / `encode-text`: only the Arrow → COPY bytes encoding in JS (no server).
+ *
+ * `--json` prints the runs as a JSON array of `SinkRun` instead of the table (what bench/run.ts reads).
  */
 import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
@@ -24,14 +29,14 @@ import type { RecordBatch } from 'apache-arrow';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { TableSchema } from '../src/schema/table-schema.js';
-import { loadBatches, median } from './lib/sink-load.js';
+import { loadBatches, median, type SinkRun } from './lib/sink-load.js';
 import { copyChunks, postgres, quoteIdent } from '../destinations/postgres/index.js';
 import { columnList, createTableSql, qualified } from '../destinations/postgres/postgres-sql.js';
 import { postgresColumnType } from '../destinations/postgres/postgres-type-mapper.js';
 import { startPostgres } from '../test/helpers/postgres-server.js';
-import { MIXED_TABLE, mixedBatches, mixedRows } from './fixtures/mixed-batches.js';
+import { MERGE_TABLE, MIXED_TABLE, mergeRows, mixedBatches, mixedRows } from './fixtures/mixed-batches.js';
 
-const PATHS = ['destination-binary', 'destination-text', 'destination-merge', 'copy-direct', 'unlogged-staging', 'encode-binary', 'encode-text'] as const;
+const PATHS = ['destination-binary', 'destination-text', 'destination-merge', 'destination-merge-update', 'copy-direct', 'unlogged-staging', 'encode-binary', 'encode-text'] as const;
 type PathName = (typeof PATHS)[number];
 /** The destination's preferred batch size. */
 const BATCH_ROWS = 50_000;
@@ -52,15 +57,15 @@ async function runPath(path: PathName, url: string, batches: readonly RecordBatc
     return { seconds: (performance.now() - start) / 1000, bytes };
   }
   if (path.startsWith('destination-')) {
-    const merge = path === 'destination-merge';
-    const schema: TableSchema = merge ? { ...table, primaryKey: ['uuid'], writeDisposition: 'merge' } : table;
+    const schema: TableSchema = path.startsWith('destination-merge') ? MERGE_TABLE : table;
     const destination = postgres({ credentials: url, copyFormat: path === 'destination-text' ? 'text' : 'binary' });
+    if (path === 'destination-merge-update') await (await loadBatches(destination, schema, batches)).close();
     const start = performance.now();
-    const session = await loadBatches(destination, schema, batches);
+    const session = await loadBatches(destination, schema, batches, path === 'destination-merge-update' ? { loadId: '2', schemaChanged: false } : {});
     const seconds = (performance.now() - start) / 1000;
     const count = await session.query(`SELECT count(*) AS n FROM ${qualified('bench', schema.name)}`);
     await session.close();
-    if (!merge && count.rows[0]!['n'] !== rows) throw new Error(`${path}: loaded ${String(count.rows[0]!['n'])} rows, expected ${rows}`);
+    if (Number(count.rows[0]!['n']) !== rows) throw new Error(`${path}: loaded ${String(count.rows[0]!['n'])} rows, expected ${rows}`);
     return { seconds, bytes: 0 };
   }
   const client = new pg.Client({ connectionString: url });
@@ -100,7 +105,7 @@ function arg(name: string): string | undefined {
 }
 
 async function child(path: PathName, url: string, rows: number): Promise<void> {
-  const batches = mixedBatches(mixedRows(rows), BATCH_ROWS);
+  const batches = path.startsWith('destination-merge') ? mixedBatches(mergeRows(rows), BATCH_ROWS, MERGE_TABLE) : mixedBatches(mixedRows(rows), BATCH_ROWS);
   const { seconds, bytes } = await runPath(path, url, batches, rows);
   const figures: Figures = { path, seconds, bytes, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(JSON.stringify(figures));
@@ -123,6 +128,7 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|',
   ];
   let seq = 0;
+  const all: SinkRun[] = [];
   try {
     for (const path of only) {
       const results: Figures[] = [];
@@ -138,6 +144,7 @@ async function main(): Promise<void> {
           await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`);
         }
       }
+      all.push(...results.map((f) => ({ path, rows, seconds: f.seconds, peakRssMb: f.peakRssMb })));
       const secs = results.map((f) => f.seconds);
       const m = median(secs);
       const mbps = results[0]!.bytes > 0 ? (results[0]!.bytes / 1e6 / m).toFixed(0) : '';
@@ -150,7 +157,7 @@ async function main(): Promise<void> {
     await admin.end();
     await server?.stop();
   }
-  console.log(lines.join('\n'));
+  console.log(process.argv.includes('--json') ? JSON.stringify(all) : lines.join('\n'));
 }
 
 if (process.argv.includes('--child')) {

@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import { contenderSettings, reportFigures } from '../lib/contender.js';
+import { Pool } from '../lib/pool.js';
 
 type Obj = Record<string, unknown> & { id: string };
 interface List {
@@ -40,26 +41,6 @@ function send(method: 'GET' | 'POST', path: string, body?: object): Promise<List
     req.on('error', reject);
     req.end(payload);
   });
-}
-
-/** At most `limit` tasks at once, first come first served. */
-class Pool {
-  readonly #limit: number;
-  readonly #queue: (() => void)[] = [];
-  #running = 0;
-  constructor(limit: number) {
-    this.#limit = limit;
-  }
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#running >= this.#limit) await new Promise<void>((r) => this.#queue.push(r));
-    this.#running++;
-    try {
-      return await task();
-    } finally {
-      this.#running--;
-      this.#queue.shift()?.();
-    }
-  }
 }
 
 /** Every page of a listing; `onPage` sees each page's results. 404 → undefined (unreachable, as notionflow skips it). */
