@@ -61,7 +61,7 @@ describe('without the optional packages', () => {
       pipeline();
       pipeline({ destination: sink(() => undefined) });
       const before = ${duckdbLoaded};
-      await import('${ROOT}destinations/duckdb/duckdb-session.ts');
+      await import('${ROOT}destinations/duckdb/duckdb-driver.ts');
       console.log(JSON.stringify({ before, after: ${duckdbLoaded} }));`;
     const r = await runTs(['--input-type=module', '-e', code]);
     expect(r.stderr).toBe('');
