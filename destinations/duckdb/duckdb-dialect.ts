@@ -2,7 +2,7 @@ import type { DataType } from '../../src/schema/data-types.js';
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
 import type { SqlDialect } from '../sql/sql-dialect.js';
 import { columnList, createStagingSql, createTableSql, qualified, quoteIdent, stagingName } from './duckdb-sql.js';
-import { duckdbColumnType, duckdbStagingType } from './duckdb-type-mapper.js';
+import { duckdbColumnType, duckdbStagingTypeName } from './duckdb-type-names.js';
 
 /**
  * DuckDB's SQL. Tables are named with the file's catalog too (`"catalog"."dataset"."table"`): a dataset
@@ -64,7 +64,7 @@ export class DuckDBDialect implements SqlDialect {
     return [`DROP TABLE IF EXISTS ${stagingName(table)}`, createStagingSql(table, columns)];
   }
   addStagingColumn(_dataset: string, table: string, column: ColumnSchema): string {
-    return `ALTER TABLE ${stagingName(table)} ADD COLUMN ${quoteIdent(column.name)} ${duckdbStagingType(column.dataType).toString()}`;
+    return `ALTER TABLE ${stagingName(table)} ADD COLUMN ${quoteIdent(column.name)} ${duckdbStagingTypeName(column.dataType)}`;
   }
   emptyStaging(stagingTables: readonly string[]): readonly string[] {
     return stagingTables.map((t) => `DELETE FROM ${t}`);

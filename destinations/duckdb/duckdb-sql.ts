@@ -1,5 +1,5 @@
 import type { ColumnSchema } from '../../src/schema/table-schema.js';
-import { duckdbColumnType, duckdbStagingType } from './duckdb-type-mapper.js';
+import { duckdbColumnType, duckdbStagingTypeName } from './duckdb-type-names.js';
 
 /**
  * Quote an identifier for DuckDB: wrap it in double quotes and double any embedded quote. Every schema,
@@ -38,7 +38,7 @@ export function createTableSql(target: string, columns: readonly ColumnSchema[])
 
 /** `CREATE TEMP TABLE` for a staging table. */
 export function createStagingSql(table: string, columns: readonly ColumnSchema[]): string {
-  const cols = columns.map((c) => `${quoteIdent(c.name)} ${duckdbStagingType(c.dataType).toString()}`);
+  const cols = columns.map((c) => `${quoteIdent(c.name)} ${duckdbStagingTypeName(c.dataType)}`);
   return `CREATE TEMP TABLE IF NOT EXISTS ${quoteIdent(table)} (${cols.join(', ')})`;
 }
 

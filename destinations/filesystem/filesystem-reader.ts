@@ -10,7 +10,7 @@ import type { FileStore } from './file-store.js';
 import { FilesystemLayout as L } from './filesystem-layout.js';
 import { committedLoadIds, readJson, type LoadMarker, type StateFile, type VersionFile } from './filesystem-manifest.js';
 import { assertSelectOnly } from '../duckdb/duckdb-read-only.js';
-import { duckdbColumnType } from '../duckdb/duckdb-type-mapper.js';
+import { duckdbColumnType } from '../duckdb/duckdb-type-names.js';
 
 /** The system tables the reader rebuilds from the marker, state and schema files. */
 const SYSTEM_TABLES: Readonly<Record<string, readonly (readonly [string, DataType])[]>> = {
