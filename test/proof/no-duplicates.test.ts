@@ -90,11 +90,14 @@ describe('no duplicate rows in any table', () => {
   });
 
   it('after a run that failed mid-way, committed part of the load, and was run again', async () => {
-    // A server that goes away at its 100th request: the run fails there (one attempt per request).
-    let requests = 0;
-    const failing: NotionServer = await startNotionServer({ workspace: ws, onRequest: () => void (++requests === 100 && failing.close()) });
-    resumed = pipeline({ pipelineName: 'resumed', destination: duckdb({ path: resumedPath }) });
-    await expect(resumed.run(source(failing, { retry: { maxAttempts: 1 }, checkpointPages: 20 }))).rejects.toMatchObject({ name: 'NotionTransportError' });
+    // The server goes away once the destination has committed two units: the run fails at its next
+    // request (one attempt per request), with part of the load committed.
+    const failing = await startNotionServer({ workspace: ws });
+    let commits = 0;
+    const log = (line: string) => void (/^COMMIT/.test(line.trim()) && ++commits === 2 && failing.close());
+    const interrupted = pipeline({ pipelineName: 'resumed', destination: duckdb({ path: resumedPath }), log });
+    await expect(interrupted.run(source(failing, { retry: { maxAttempts: 1 }, checkpointPages: 10 }))).rejects.toMatchObject({ name: 'NotionTransportError' });
+    expect(commits).toBe(2);
     await failing.close();
     const partial = await keyCounts(resumedPath, 'notion_data');
     expect(partial.filter((k) => k.rows !== k.distinct)).toEqual([]);
@@ -103,6 +106,7 @@ describe('no duplicate rows in any table', () => {
     expect(blocks).toBeLessThan([...ws.blocks()].length);
 
     clean.resetStats();
+    resumed = pipeline({ pipelineName: 'resumed', destination: duckdb({ path: resumedPath }) });
     await resumed.run(source(clean));
     // The rerun fetched only the trees the failed run had not committed.
     const full = fullLoadRequests(ws, { version, comments: 'pages' }).byEndpoint['GET /v1/blocks/:id/children']!;

@@ -18,7 +18,10 @@ import { editWorkspace } from './edits.js';
 const dir = mkdtempSync(join(tmpdir(), 'nf-proof-requests-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The workspace clock stands still before every run: edits get one known minute, file URLs stay the same. */
+/**
+ * The workspace clock stands still, before the runs: edits get one known minute, file URLs stay the
+ * same, and no page falls in the minute a run started (that rule is test/e2e/incremental.test.ts's).
+ */
 const CLOCK = Date.UTC(2026, 0, 1, 10, 0);
 const FAST_RETRY = { baseMs: 5, maxMs: 50, maxRetryAfterMs: 50 };
 /** Each test runs one to three loads of a tiny workspace (seconds of CPU); the bound leaves room for a shared, busy machine. */
@@ -56,6 +59,15 @@ describe('a full load makes exactly the requests of the oracle', () => {
       }
     });
   }, LOAD_TIMEOUT);
+});
+
+describe("the benchmarks' minimum (Workspace.minimalRequests, the product's strategy) is the oracle's", () => {
+  it.each(['tiny', 'small'] as const)('%s workspace, every comments mode', (preset) => {
+    const ws = new Workspace(WORKSPACE_PRESETS[preset]);
+    for (const comments of ['pages', 'all', 'none'] as const) {
+      expect({ comments, total: ws.minimalRequests({ notionVersion: '2025-09-03', comments }).total }).toEqual({ comments, total: fullLoadRequests(ws, { version: '2025-09-03', comments }).total });
+    }
+  });
 });
 
 describe.each(['2025-09-03', '2022-06-28'] as const)('incremental runs make exactly the requests of the oracle (%s)', (version) => {
