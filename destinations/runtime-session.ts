@@ -1,7 +1,8 @@
 import type { RecordBatch, Table } from 'apache-arrow';
 import type { TableSchema } from '../src/schema/table-schema.js';
 import type { Abortable, DestinationSession, LoadCommit, QueryResult, StoredState } from './destination.js';
-import { DestinationStateError } from './errors.js';
+import { NotionflowError } from '../src/errors.js';
+import { DestinationError, DestinationStateError } from './errors.js';
 
 /**
  * Where a session is in its lifecycle.
@@ -28,6 +29,10 @@ export type SessionPhase = 'opened' | 'idle' | 'writing' | 'failed' | 'closed';
  * in flight (an unsubscribe) waits for it and then releases the connection. `close` is idempotent and
  * runs after errors too.
  *
+ * Given the destination's name, it also makes sure every error a call raises is typed: an error that is
+ * not a notionflow error (a driver's own, which a destination let through) becomes a one-line
+ * {@link DestinationError} naming the destination and the call, with the original as its `cause`.
+ *
  * @example
  * ```ts
  * const session = new RuntimeSession(await destination.open(ctx));
@@ -40,12 +45,15 @@ export type SessionPhase = 'opened' | 'idle' | 'writing' | 'failed' | 'closed';
  */
 export class RuntimeSession implements DestinationSession {
   readonly #inner: DestinationSession;
+  readonly #destination: string | undefined;
   readonly #ensured = new Map<string, Set<string>>();
   #phase: SessionPhase = 'opened';
   #tail: Promise<unknown> = Promise.resolve();
 
-  constructor(inner: DestinationSession) {
+  /** `destination`: the destination's name, for the errors it lets through untyped (see above). */
+  constructor(inner: DestinationSession, destination?: string) {
     this.#inner = inner;
+    this.#destination = destination;
   }
 
   /** The current lifecycle phase. */
@@ -124,10 +132,17 @@ export class RuntimeSession implements DestinationSession {
       } catch (err) {
         // A failed query changes nothing; a failed lifecycle call needs a rollback before the next unit.
         if (next && !(err instanceof DestinationStateError) && (this.#phase as SessionPhase) !== 'closed') this.#phase = 'failed';
-        throw err;
+        throw this.#typed(name, err);
       }
     });
     this.#tail = result.catch(() => undefined);
     return result;
+  }
+
+  /** `err` as a {@link DestinationError} of this destination, unless it is typed already (or an abort). */
+  #typed(call: string, err: unknown): unknown {
+    if (this.#destination === undefined || err instanceof NotionflowError || !(err instanceof Error) || err.name === 'AbortError') return err;
+    const detail = err.message.split(/\r?\n/, 1)[0]!.trim() || err.name;
+    return new DestinationError(this.#destination, `${call} failed: ${detail}`, { cause: err });
   }
 }

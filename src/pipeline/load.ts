@@ -69,7 +69,7 @@ export class Load {
   /** Open a session on `destination` and read its state. */
   static async open(destination: Destination, context: OpenLoadOptions): Promise<Load> {
     const { schemaName: _s, resources: _r, fullRefresh: _f, ...openContext } = context;
-    const session = new RuntimeSession(await destination.open(openContext));
+    const session = new RuntimeSession(await destination.open(openContext), destination.name);
     try {
       const stored = await session.readState(context.pipelineName);
       return new Load(destination, context, session, stored);

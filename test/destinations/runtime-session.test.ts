@@ -10,12 +10,14 @@ import type { TableSchema } from '../../src/schema/table-schema.js';
 class RecordingSession implements DestinationSession {
   readonly calls: string[] = [];
   failOn: string | undefined;
+  /** What a failing call throws; default a DestinationError. */
+  failWith: ((name: string) => Error) | undefined;
   closes = 0;
 
   async #call(name: string): Promise<void> {
     this.calls.push(name);
     await Promise.resolve();
-    if (this.failOn === name) throw new DestinationError('fake', `${name} failed`);
+    if (this.failOn === name) throw this.failWith?.(name) ?? new DestinationError('fake', `${name} failed`);
   }
   async readState(): Promise<StoredState | undefined> {
     await this.#call('readState');
@@ -122,6 +124,28 @@ describe('RuntimeSession', () => {
     inner.failOn = 'commit';
     await expect(s.commit(load)).rejects.toBeInstanceOf(DestinationError);
     expect(s.phase).toBe('failed');
+  });
+
+  it("types a driver error the destination let through: one line naming the destination and the call, the original as cause", async () => {
+    const inner = new RecordingSession();
+    const s = new RuntimeSession(inner, 'postgres');
+    await s.readState('p');
+    const raw = new Error('Connection terminated unexpectedly\n    at Client.<anonymous> (pg/lib/client.js:132:73)');
+    inner.failOn = 'commit';
+    inner.failWith = () => raw;
+    const error = await s.commit(load).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DestinationError);
+    expect(error).toMatchObject({ destination: 'postgres', message: 'postgres: commit failed: Connection terminated unexpectedly', cause: raw });
+    expect(s.phase).toBe('failed');
+    // Typed errors and aborts pass unchanged; so does everything when the destination is not named.
+    const abort = new DOMException('stopped', 'AbortError');
+    inner.failOn = 'rollback';
+    inner.failWith = () => abort;
+    await expect(s.rollback()).rejects.toBe(abort);
+    const unnamed = new RuntimeSession(inner);
+    inner.failOn = 'readState';
+    inner.failWith = () => raw;
+    await expect(unnamed.readState('p')).rejects.toBe(raw);
   });
 
   it('keeps the phase when a query fails', async () => {

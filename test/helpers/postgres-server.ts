@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -16,6 +16,14 @@ export interface PostgresServer {
   /** `postgresql://postgres@127.0.0.1:<port>/postgres` (trust authentication, no password). */
   readonly connectionString: string;
   readonly port: number;
+  /**
+   * Stop the server at once (`pg_ctl stop -m immediate`: every connection is cut, open transactions
+   * are lost, as when the server crashes) and keep its data directory, for {@link restart}. Synchronous:
+   * it returns once the server is down, so a hook can halt the server between two statements.
+   */
+  halt(): void;
+  /** Start a halted server again on the same port, from the same data directory (crash recovery runs first). */
+  restart(): Promise<void>;
   /** Stop the server (fast shutdown) and delete its data directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -45,11 +53,14 @@ export async function startPostgres(): Promise<PostgresServer> {
     const data = join(dir, 'data');
     await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
     let port = 0;
+    const start = () => {
+      const options = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+      return pg('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', options, 'start']);
+    };
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      const options = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
       try {
-        await pg('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', options, 'start']);
+        await start();
         break;
       } catch (err) {
         const log = await readFile(join(dir, 'server.log'), 'utf8').catch(() => '');
@@ -62,6 +73,15 @@ export async function startPostgres(): Promise<PostgresServer> {
     return {
       connectionString: `postgresql://postgres@127.0.0.1:${port}/postgres`,
       port,
+      halt: () => {
+        const stop = [join(POSTGRES_BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'];
+        execFileSync(asRoot ? 'runuser' : stop[0]!, asRoot ? ['-u', 'postgres', '--', ...stop] : stop.slice(1), { stdio: 'ignore' });
+      },
+      restart: async () => {
+        await start().catch(async (err: Error) => {
+          throw new Error(`PostgreSQL did not restart: ${err.message}\n${await readFile(join(dir, 'server.log'), 'utf8').catch(() => '')}`);
+        });
+      },
       stop: async () => {
         if (stopped) return;
         stopped = true;

@@ -23,6 +23,14 @@ export interface FakeSnowflakeOptions {
   readonly users: readonly FakeSnowflakeUser[];
 }
 
+/** A `COPY INTO` the fake is about to run, as {@link FakeSnowflake.failCopies} sees it. */
+export interface CopyAttempt {
+  /** 1 for the first COPY after `failCopies` was called, 2 for the next, … */
+  readonly n: number;
+  /** The target table as the statement names it (`"DB"."SCHEMA"."TABLE"`). */
+  readonly table: string;
+}
+
 /** One request the fake received (never with a password or token). */
 export interface LoggedRequest {
   readonly method: string;
@@ -89,6 +97,8 @@ export class FakeSnowflake {
   /** Stage key `DB.SCHEMA.NAME` → directory under the fake's root. */
   readonly #stages = new Map<string, string>();
   readonly #log: LoggedRequest[] = [];
+  #failCopy: ((copy: CopyAttempt) => boolean) | undefined;
+  #copies = 0;
 
   private constructor(server: Server, instance: DuckDBInstance, admin: DuckDBConnection, root: string, options: FakeSnowflakeOptions) {
     this.#server = server;
@@ -124,6 +134,16 @@ export class FakeSnowflake {
   /** The SQL texts of the query requests so far. */
   get statements(): readonly string[] {
     return this.#log.filter((r) => r.kind === 'query' && r.sqlText !== undefined).map((r) => r.sqlText!);
+  }
+
+  /**
+   * Make `COPY INTO` fail when `when` says so, as Snowflake does when the session's warehouse is
+   * suspended (`000606`, no active warehouse); `undefined` stops failing (the warehouse is back). Copies
+   * are counted from this call on.
+   */
+  failCopies(when: ((copy: CopyAttempt) => boolean) | undefined): void {
+    this.#failCopy = when;
+    this.#copies = 0;
   }
 
   /** Run SQL straight on the backing DuckDB (test inspection); `database` is the Snowflake database name. */
@@ -344,6 +364,9 @@ export class FakeSnowflake {
   }
 
   async #copy(session: SfSession, command: Extract<FakeCommand, { kind: 'copy' }>): Promise<Reply> {
+    if (this.#failCopy?.({ n: ++this.#copies, table: command.table })) {
+      throw new SfError("No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.", '000606', '57P03');
+    }
     const key = this.#stageKey(session, command.stage);
     const dir = this.#stages.get(key);
     if (!dir) throw new SfError(`Stage '${key}' does not exist or not authorized.`, '002003', '02000');
