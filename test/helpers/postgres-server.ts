@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +11,15 @@ const run = promisify(execFile);
 /** Where Debian's postgresql-15 package puts the server binaries. */
 export const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
 
+/** Options of {@link startPostgres}. */
+export interface PostgresOptions {
+  /** The `postgres` user's password; TCP connections must then give it (scram-sha-256). Default: none, trust authentication. */
+  readonly password?: string;
+}
+
 /** A running throwaway PostgreSQL server. */
 export interface PostgresServer {
-  /** `postgresql://postgres@127.0.0.1:<port>/postgres` (trust authentication, no password). */
+  /** `postgresql://postgres@127.0.0.1:<port>/postgres` (trust authentication), or `postgresql://postgres:<password>@…` with a password. */
   readonly connectionString: string;
   readonly port: number;
   /**
@@ -33,7 +39,7 @@ export interface PostgresServer {
  * PostgreSQL refuses to run as root, so as root the binaries run as the `postgres` user (`runuser`).
  * Fails (never skips) when the server binaries are missing: CI installs them in `.ci/run`.
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   if (!existsSync(join(POSTGRES_BIN, 'postgres'))) {
     throw new Error(
       `PostgreSQL 15 server not found at ${POSTGRES_BIN}/postgres: run .ci/run, or install it with \`apt-get install -y postgresql-15\`.`,
@@ -51,7 +57,14 @@ export async function startPostgres(): Promise<PostgresServer> {
       await chown(dir, Number(uid.stdout.trim()), Number(gid.stdout.trim()));
     }
     const data = join(dir, 'data');
-    await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+    const auth = ['--auth=trust'];
+    if (options.password !== undefined) {
+      // The password file is read by initdb (as the postgres user) and deleted at once.
+      const pwfile = join(dir, 'pwfile');
+      await writeFile(pwfile, `${options.password}\n`, { mode: 0o644 });
+      auth.splice(0, 1, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`);
+    }
+    await pg('initdb', ['-D', data, '-U', 'postgres', ...auth, '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']).finally(() => rm(join(dir, 'pwfile'), { force: true }));
     let port = 0;
     const start = () => {
       const options = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
@@ -71,7 +84,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     }
     let stopped = false;
     return {
-      connectionString: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+      connectionString: `postgresql://postgres${options.password === undefined ? '' : `:${encodeURIComponent(options.password)}`}@127.0.0.1:${port}/postgres`,
       port,
       halt: () => {
         const stop = [join(POSTGRES_BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'];

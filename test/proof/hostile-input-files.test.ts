@@ -29,9 +29,9 @@ beforeAll(async () => {
     process.env[v] = dir;
   }
   fake = await FakeSnowflake.start({ account: 'hostile', users: [{ name: 'LOADER', password: SNOWFLAKE_PASSWORD }] });
-  loads.set(NAMES[0]!, await loadTarget(NAMES[0]!, filesystem({ bucketUrl: join(dir, 'lake-parquet') })));
-  loads.set(NAMES[1]!, await loadTarget(NAMES[1]!, filesystem({ bucketUrl: join(dir, 'lake-jsonl'), format: 'jsonl' })));
-  loads.set(NAMES[2]!, await loadTarget(NAMES[2]!, snowflake({ accessUrl: fake.url, account: 'hostile', username: 'LOADER', password: SNOWFLAKE_PASSWORD, database: 'HOSTILE' })));
+  loads.set(NAMES[0]!, await loadTarget(NAMES[0]!, filesystem({ bucketUrl: join(dir, 'lake-parquet') }), dir));
+  loads.set(NAMES[1]!, await loadTarget(NAMES[1]!, filesystem({ bucketUrl: join(dir, 'lake-jsonl'), format: 'jsonl' }), dir));
+  loads.set(NAMES[2]!, await loadTarget(NAMES[2]!, snowflake({ accessUrl: fake.url, account: 'hostile', username: 'LOADER', password: SNOWFLAKE_PASSWORD, database: 'HOSTILE' }), dir));
 }, 180_000);
 
 afterAll(async () => {

@@ -21,8 +21,8 @@ const loads = new Map<string, { target: Target; loaded: Loaded }>();
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'nf-hostile-'));
   pg = await startPostgres();
-  loads.set('duckdb', await loadTarget('duckdb', duckdb({ path: join(dir, 'hostile.duckdb') })));
-  loads.set('postgres', await loadTarget('postgres', postgres({ credentials: pg.connectionString })));
+  loads.set('duckdb', await loadTarget('duckdb', duckdb({ path: join(dir, 'hostile.duckdb') }), dir));
+  loads.set('postgres', await loadTarget('postgres', postgres({ credentials: pg.connectionString }), dir));
 }, 180_000);
 
 afterAll(async () => {

@@ -91,7 +91,6 @@ export interface Loaded {
   readonly itemsStartingWithBom: number;
 }
 
-
 /** A fresh hostile workspace behind its own server; while a load runs, the server unshares one page and renames database 1. */
 async function hostileServer(events: string[]): Promise<{ hostile: HostileWorkspace; server: NotionServer }> {
   const hostile = hostileWorkspace({}, CLOCK);
@@ -115,14 +114,14 @@ async function hostileServer(events: string[]): Promise<{ hostile: HostileWorksp
   return { hostile, server };
 }
 
-/** Loads a fresh hostile workspace into `destination` (the first run, with the mid-run events) and reads it back. */
-export async function loadTarget(name: string, destination: Destination): Promise<{ readonly target: Target; readonly loaded: Loaded }> {
+/** Loads a fresh hostile workspace into `destination` (the first run, with the mid-run events; traces under `cwd`) and reads it back. */
+export async function loadTarget(name: string, destination: Destination, cwd: string): Promise<{ readonly target: Target; readonly loaded: Loaded }> {
   const events: string[] = [];
   const { hostile, server } = await hostileServer(events);
   const t: Target = {
     name,
     destination,
-    pipeline: pipeline({ pipelineName: PIPELINE, destination, datasetName: DATASET }),
+    pipeline: pipeline({ pipelineName: PIPELINE, destination, datasetName: DATASET, cwd }),
     hostile,
     server,
     titleBefore: hostile.workspace.databaseTitle(1),
@@ -326,7 +325,7 @@ export async function expectTruth(t: Target, got: Loaded, databaseTitle1: string
 export function hostileTexts(t: Target, got: Loaded): unknown {
   const ws = t.hostile.workspace;
   const appended = Object.fromEntries(Object.entries(got.blockTexts).filter(([id]) => appendedText(ws, id) !== undefined));
-  const names = Object.values(got.properties).map((m) => [m['table_name'], m['column_name'], m['property_name'], m['database_title']]).sort((a, b) => (String(a[1]) < String(b[1]) ? -1 : 1));
+  const names = Object.values(got.properties).map((m) => JSON.stringify([m['table_name'], m['column_name'], m['property_name'], m['database_title']])).sort();
   const labels = Object.values(got.properties).find((m) => m['property_id'] === t.hostile.multiSelectPropertyId)!;
   const notes = Object.values(got.properties).find((m) => m['property_id'] === t.hostile.bigTextPropertyId && m['table_name'] === labels['table_name'])!;
   const rows = got.typed[String(labels['table_name'])]!;
