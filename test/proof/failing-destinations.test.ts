@@ -134,7 +134,7 @@ describe('a custom sink that throws', () => {
   };
   const stateIn = (stateDir: string): unknown => {
     try {
-      return (JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { state: unknown }).state;
+      return (JSON.parse(readFileSync(join(stateDir, PIPELINE, 'state.json'), 'utf8')) as { state: unknown }).state;
     } catch {
       return undefined;
     }

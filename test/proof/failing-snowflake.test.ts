@@ -63,7 +63,7 @@ describe('Snowflake refusing COPY (the fake, its warehouse suspended)', () => {
     const failing = hooked(snowflake(config('FAILING')), {
       beforeCommit: (_n, load) => void (load.writtenTables.includes('pages') && ++pageCommits === 1 && fake.failCopies(() => true)),
     });
-    await expectFailure(run(failing), 'snowflake', /could not stage a batch of \d+ rows: .*No active warehouse selected/);
+    await expectFailure(run(failing), 'snowflake', /could not stage a batch of \d+ rows for "pages": .*No active warehouse selected/);
     fake.failCopies(undefined);
     expect(expectCompleteUnits(await snowflakeSnapshot(fake, 'FAILING'), clean)).toBeGreaterThan(0);
     await run(snowflake(config('FAILING')));

@@ -318,7 +318,7 @@ describe('secrets', () => {
     has(/lake\/.*\.parquet \(every row\)$/);
     has(/s3rver\/secrets\/lake\//);
     has(/s3rver\/secrets\/cli\//);
-    has(/\.notionflow\/sinks\/secrets_sink\/state\.json$/);
+    has(/\.notionflow\/sinks\/secrets_sink\/[^/]+\/state\.json$/);
     has(/work\/\.notionflow\/pipelines\/code_postgres\/trace\.json$/);
     has(/work\/\.notionflow\/pipelines\/code_postgres_wrong_password\/trace\.json$/);
     has(/cli\/\.notionflow\/pipelines\/cli_snowflake\/trace\.json$/);
