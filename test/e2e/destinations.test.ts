@@ -187,7 +187,7 @@ describe('the built-in Notion workspace loaded into every destination', () => {
   it('a first load gives the same tables and the same row count per table on every destination', () => {
     const [reference, ...others] = targets;
     expect(reference!.name).toBe('duckdb');
-    expect(others).toHaveLength(7);
+    expect(others).toHaveLength(8);
     expect(reference!.first!.rows['blocks']).toBeGreaterThan(0);
     expect(reference!.first!.rows['pages']).toBe([...notion.workspace.pages()].length);
     for (const t of others) expect({ [t.name]: t.first!.rows }).toEqual({ [t.name]: reference!.first!.rows });
