@@ -300,7 +300,7 @@ export function runConformanceSuite(name: string, capabilities: DestinationCapab
         j: r['j'] === null ? null : typeof r['j'] === 'string' ? JSON.parse(r['j'] as string) : r['j'],
       });
       // Text beyond the destination's limit comes back cut to the whole characters that fit (capabilities.maxTextBytes).
-      const fit = (text: unknown) => {
+      const cutToFit = (text: unknown) => {
         if (typeof text !== 'string' || !Number.isFinite(destination.capabilities.maxTextBytes)) return text;
         let out = '';
         let bytes = 0;
@@ -311,7 +311,7 @@ export function runConformanceSuite(name: string, capabilities: DestinationCapab
         }
         return out;
       };
-      const expected = TYPED_ROWS.map((r): Row => ({ ...r, s: fit(r['s']), j: r['j'] === null ? null : JSON.parse(r['j'] as string) }));
+      const expected = TYPED_ROWS.map((r): Row => ({ ...r, s: cutToFit(r['s']), j: r['j'] === null ? null : JSON.parse(r['j'] as string) }));
       expect(got.map(norm)).toEqual(expected.sort((x, y) => (x['id'] as number) - (y['id'] as number)));
     });
 
